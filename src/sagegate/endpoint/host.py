@@ -1,0 +1,284 @@
+"""Named endpoints, their loading state, and invocation off the event loop.
+
+``EndpointHost`` is the local SageMaker Runtime without HTTP: the gateway calls
+``await host.invoke(name, body, headers)`` directly, and the ASGI app in ``server.py``
+is a thin shell around the same call, so both produce identical responses.
+See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sagegate.endpoint import errors
+from sagegate.endpoint.handler import InferenceError, InferenceHandler, ModelLoadError
+from sagegate.endpoint.response import InvocationResponse
+
+logger = logging.getLogger("sagegate.endpoint")
+
+#: InvokeEndpoint's EndpointName pattern (the service model leaves it unanchored at the end;
+#: AWS matches the whole name).
+ENDPOINT_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+#: InvokeEndpoint's request payload limit: 6 MB.
+MAX_BODY_BYTES = 6 * 1024 * 1024
+#: The variant name SageMaker's console and SDK give a single-variant endpoint.
+PRODUCTION_VARIANT = "AllTraffic"
+#: AWS's limit on the CustomAttributes header (service model, CustomAttributesHeader).
+MAX_CUSTOM_ATTRIBUTES = 1024
+#: AWS's limit on the InferenceId header (service model, InferenceId).
+MAX_INFERENCE_ID = 64
+
+
+class LoadState(enum.Enum):
+    """Where an endpoint's model is in its life."""
+
+    PENDING = "pending"
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class _Endpoint:
+    """One hosted endpoint: its model directory, state and error factory."""
+
+    __slots__ = ("errors", "failure", "handler", "model_dir", "name", "state", "task")
+
+    def __init__(self, name: str, model_dir: Path, region: str, account_id: str) -> None:
+        self.name = name
+        self.model_dir = model_dir
+        self.state = LoadState.PENDING
+        self.handler: InferenceHandler | None = None
+        self.failure: ModelLoadError | None = None
+        self.task: asyncio.Future[None] | None = None
+        self.errors = errors.ModelErrorFactory(name, region, account_id)
+
+
+def _new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_endpoint_name(name: str) -> None:
+    """Raise ValueError when `name` is not a valid SageMaker endpoint name."""
+    problem = errors.endpoint_name_errors(name, ENDPOINT_NAME_PATTERN.fullmatch(name) is not None)
+    if problem is not None:
+        raise ValueError(problem.message)
+
+
+class EndpointHost:
+    """Hosts named endpoints, each a SageMaker model directory with ``code/inference.py``.
+
+    Models load in worker threads (``start_loading`` / ``load_all``); until an endpoint's
+    model is loaded, invoking it answers ModelNotReadyException, as SageMaker does while a
+    model is being provisioned. Predictions run in a thread pool so a slow model never
+    stalls the event loop; one that has not answered within `invocation_timeout` seconds
+    gets SageMaker's container-timeout ModelError (the thread itself cannot be stopped and
+    finishes in the background).
+    """
+
+    def __init__(
+        self,
+        model_dirs: Mapping[str, Path],
+        *,
+        invocation_timeout: float = 60.0,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        max_workers: int = 32,
+        request_id: Callable[[], str] = _new_request_id,
+    ) -> None:
+        if not model_dirs:
+            raise ValueError("an endpoint host needs at least one endpoint")
+        for name in model_dirs:
+            check_endpoint_name(name)
+        self.invocation_timeout = invocation_timeout
+        self.account_id = account_id
+        self._request_id = request_id
+        self._endpoints = {
+            name: _Endpoint(name, Path(path), region, account_id)
+            for name, path in model_dirs.items()
+        }
+        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="sagegate-model")
+
+    def new_request_id(self) -> str:
+        """A fresh request id (``x-amzn-RequestId``) from the injected generator."""
+        return self._request_id()
+
+    @property
+    def names(self) -> list[str]:
+        """The hosted endpoint names, in the order given."""
+        return list(self._endpoints)
+
+    def model_dir(self, name: str) -> Path:
+        """The model directory behind endpoint `name`."""
+        return self._endpoints[name].model_dir
+
+    def state(self, name: str) -> LoadState:
+        """The loading state of endpoint `name`."""
+        return self._endpoints[name].state
+
+    @property
+    def ready(self) -> bool:
+        """True when every hosted model is loaded (what ``GET /ping`` reports)."""
+        return all(ep.state is LoadState.READY for ep in self._endpoints.values())
+
+    def start_loading(self) -> None:
+        """Begin loading every model in the background (needs a running event loop)."""
+        loop = asyncio.get_running_loop()
+        for ep in self._endpoints.values():
+            if ep.task is None:
+                ep.state = LoadState.LOADING
+                ep.task = loop.run_in_executor(self._executor, self._load, ep)
+
+    def _load(self, ep: _Endpoint) -> None:
+        try:
+            ep.handler = InferenceHandler(ep.name, ep.model_dir)
+        except ModelLoadError as exc:
+            ep.failure = exc
+            ep.state = LoadState.FAILED
+            logger.error("endpoint %s: %s", ep.name, exc)
+        except Exception as exc:
+            ep.failure = ModelLoadError(ep.model_dir, f"{type(exc).__name__}: {exc}")
+            ep.state = LoadState.FAILED
+            logger.exception("endpoint %s failed to load", ep.name)
+        else:
+            ep.state = LoadState.READY
+
+    async def load_all(self) -> None:
+        """Load every model (starting the loads if needed) and wait for them.
+
+        Raises the first ModelLoadError, in endpoint order, when any model failed.
+        """
+        self.start_loading()
+        await asyncio.gather(*(ep.task for ep in self._endpoints.values() if ep.task))
+        for ep in self._endpoints.values():
+            if ep.failure is not None:
+                raise ep.failure
+
+    def close(self) -> None:
+        """Release the worker threads (a prediction still running finishes on its own)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def invoke(
+        self, name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse:
+        """InvokeEndpoint: the response SageMaker Runtime gives; never raises for
+        validation or model errors. Header names are matched case-insensitively."""
+        return await self.invoke_lower(name, body, {k.lower(): v for k, v in headers.items()})
+
+    async def invoke_lower(
+        self, name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse:
+        """``invoke`` for headers whose names are already lower case (the server's path)."""
+        request_id = self._request_id()
+        try:
+            return await self._invoke(name, body, headers, request_id)
+        except errors.RuntimeServiceError as exc:
+            return exc.to_response(request_id)
+
+    async def _invoke(
+        self, name: str, body: bytes, headers: Mapping[str, str], request_id: str
+    ) -> InvocationResponse:
+        ep = self._endpoints.get(name)
+        if ep is None:
+            raise errors.endpoint_name_errors(
+                name, ENDPOINT_NAME_PATTERN.fullmatch(name) is not None
+            ) or errors.endpoint_not_found(name, self.account_id)
+        if len(body) > MAX_BODY_BYTES:
+            raise errors.oversize_body(request_id)
+        if headers:
+            self._check_headers(name, headers)
+        handler = ep.handler
+        if handler is None:
+            if ep.state is LoadState.FAILED and ep.failure is not None:
+                raise errors.endpoint_failed(name, str(ep.failure))
+            raise errors.model_not_ready(name)
+        future = asyncio.get_running_loop().run_in_executor(self._executor, handler, body, headers)
+        try:
+            async with asyncio.timeout(self.invocation_timeout):
+                result = await future
+        except TimeoutError:
+            logger.error("endpoint %s: invocation %s timed out", name, request_id)
+            raise ep.errors.timeout() from None
+        except InferenceError as exc:
+            logger.error(
+                "endpoint %s: invocation %s failed (%d)",
+                name,
+                request_id,
+                exc.status,
+                exc_info=exc.__cause__,
+            )
+            raise ep.errors.error(exc.status, exc.message) from None
+        response_headers = [
+            ("Content-Type", result.content_type),
+            ("x-Amzn-Invoked-Production-Variant", PRODUCTION_VARIANT),
+            ("x-amzn-RequestId", request_id),
+        ]
+        if result.custom_attributes is not None:
+            response_headers.append(
+                ("X-Amzn-SageMaker-Custom-Attributes", result.custom_attributes)
+            )
+        return InvocationResponse(200, response_headers, result.body)
+
+    def _check_headers(self, name: str, headers: Mapping[str, str]) -> None:
+        problems = []
+        custom = headers.get("x-amzn-sagemaker-custom-attributes")
+        if custom is not None and len(custom) > MAX_CUSTOM_ATTRIBUTES:
+            # The shape is sensitive, so AWS leaves the value out of the message.
+            problems.append(
+                "Value at 'customAttributes' failed to satisfy constraint: Member must have "
+                f"length less than or equal to {MAX_CUSTOM_ATTRIBUTES}"
+            )
+        inference_id = headers.get("x-amzn-sagemaker-inference-id")
+        if inference_id is not None and not 1 <= len(inference_id) <= MAX_INFERENCE_ID:
+            problems.append(
+                f"Value '{inference_id}' at 'inferenceId' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_INFERENCE_ID}"
+            )
+        if problems:
+            raise errors.constraint_errors(problems)
+        if "x-amzn-sagemaker-target-model" in headers:
+            # Every local endpoint hosts one model; TargetModel is for multi-model endpoints.
+            raise errors.validation_error(
+                f"Endpoint {name} is not a multi-model endpoint: TargetModel "
+                "(X-Amzn-SageMaker-Target-Model) is only supported for multi-model endpoints."
+            )
+
+    async def invoke_container(self, body: bytes, headers: Mapping[str, str]) -> InvocationResponse:
+        """The bring-your-own-container ``POST /invocations``: the model's raw answer.
+
+        Unlike InvokeEndpoint, a failing script answers with its own status and message
+        (SageMaker, in front of the container, turns that into ModelError). Only valid
+        when the host serves exactly one endpoint. `headers` must have lower-case keys.
+        """
+        if len(self._endpoints) != 1:
+            return _plain(404, "POST /invocations needs a server hosting exactly one model")
+        ep = next(iter(self._endpoints.values()))
+        if len(body) > MAX_BODY_BYTES:
+            return _plain(413, f"request body exceeds {MAX_BODY_BYTES} bytes")
+        handler = ep.handler
+        if handler is None:
+            return _plain(503, f"model for endpoint {ep.name} is not loaded ({ep.state.value})")
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._executor, handler, body, headers)
+        except InferenceError as exc:
+            logger.error("container invocation failed (%d)", exc.status, exc_info=exc.__cause__)
+            return _plain(exc.status, exc.message)
+        response_headers = [("Content-Type", result.content_type)]
+        if result.custom_attributes is not None:
+            response_headers.append(
+                ("X-Amzn-SageMaker-Custom-Attributes", result.custom_attributes)
+            )
+        return InvocationResponse(200, response_headers, result.body)
+
+
+def _plain(status: int, message: str) -> InvocationResponse:
+    return InvocationResponse(
+        status, [("Content-Type", "text/plain; charset=utf-8")], message.encode("utf-8")
+    )

@@ -1,0 +1,318 @@
+"""The gateway for one spec: builds the chain once, and serves it as an ASGI app.
+
+Everything that can be done at start-up is done here (templates compiled, routes parsed,
+limits built, signing keys cached by the verifier); `handle` does only per-request work.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from sagegate.endpoint.targets import Target
+from sagegate.gateway.chain import Chain
+from sagegate.gateway.context import Invocation, MethodRequest, MethodResponse
+from sagegate.gateway.limits import TokenBucket
+from sagegate.gateway.logs import AccessLog, AccessLogFormat
+from sagegate.gateway.responses import RequestTooLarge, render_error
+from sagegate.gateway.steps.authorize import Authorize
+from sagegate.gateway.steps.integrate import Integrate
+from sagegate.gateway.steps.integration_request import IntegrationRequestStep
+from sagegate.gateway.steps.integration_response import (
+    IntegrationResponse,
+    IntegrationResponseStep,
+)
+from sagegate.gateway.steps.method_response import stamp
+from sagegate.gateway.steps.route import Route
+from sagegate.gateway.steps.throttle import Throttle
+from sagegate.gateway.steps.validate import Validate
+from sagegate.gateway.trace import Tracer
+from sagegate.gateway.vtl import MappingTemplate, TemplateError
+from sagegate.iam_policy import PolicyDocument
+from sagegate.sigv4 import IdentityStore, SigV4Verifier
+from sagegate.spec import Spec, SpecError
+
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("sagegate.gateway")
+
+
+def api_id_for(spec: Spec) -> str:
+    """A stable 10-character API id for a spec (AWS ids are 10 lowercase alphanumerics)."""
+    digest = hashlib.sha256(f"{spec.endpoint_name}{spec.resource_template}".encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:10]
+
+
+@dataclass(slots=True)
+class GatewaySettings:
+    """What the local gateway needs beyond the spec."""
+
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    identities: IdentityStore | None = None
+    access_log: TextIO | None = None
+    tracer: Tracer = field(default_factory=Tracer)
+    clock: Callable[[], float] = time.time
+    policy: dict[str, Any] | None = None
+    max_skew_seconds: int = 300
+
+
+def _compile(key: str, source: str) -> MappingTemplate:
+    try:
+        return MappingTemplate(source)
+    except TemplateError as exc:
+        raise SpecError(f"invalid spec: {key}: the template does not compile: {exc}") from None
+
+
+def _load_policy(spec: Spec, override: dict[str, Any] | None) -> PolicyDocument | None:
+    document: Any = override if override is not None else spec.api.policy
+    if document is None:
+        return None
+    if isinstance(document, Path):
+        try:
+            document = json.loads(document.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
+    try:
+        return PolicyDocument.parse(document)
+    except ValueError as exc:
+        raise SpecError(f"invalid spec: api.policy: {exc}") from None
+
+
+class Gateway:
+    """API Gateway's execute-api for one spec, as an ASGI application."""
+
+    def __init__(self, spec: Spec, target: Target, settings: GatewaySettings | None = None) -> None:
+        self.spec = spec
+        self.target = target
+        self.settings = settings = settings or GatewaySettings()
+        self.api_id = api_id_for(spec)
+        self.stage = spec.api.stage_name
+        self.tracer = settings.tracer
+        self.tracing = spec.api.tracing
+        self._clock = settings.clock
+        self.in_flight = 0
+        self.access_log = (
+            AccessLog(AccessLogFormat(spec.api.access_log_format), settings.access_log)
+            if settings.access_log is not None
+            else None
+        )
+        self.chain = Chain(self._steps())
+
+    def _steps(self) -> list[Callable[[Invocation], Awaitable[None]]]:
+        spec, settings = self.spec, self.settings
+        verifier = None
+        if spec.api.authorization_type == "AWS_IAM":
+            if settings.identities is None:
+                raise SpecError("AWS_IAM authorization needs identities to verify callers")
+            verifier = SigV4Verifier(
+                settings.identities,
+                service="execute-api",
+                region=settings.region,
+                clock=settings.clock,
+                max_skew_seconds=settings.max_skew_seconds,
+            )
+        plan = spec.usage_plan
+        stage_limit = spec.api.throttling
+        request_templates = {
+            content_type: _compile(
+                "request_mapping_template"
+                if content_type == "application/json"
+                else f"additional_request_templates.{content_type}",
+                source,
+            )
+            for content_type, source in spec.request_templates.items()
+        }
+        ok_templates = (
+            {"application/json": _compile("response_mapping_template", spec.response_mapping_template)}
+            if spec.response_mapping_template is not None
+            else None
+        )
+        return [
+            Route(stage=self.stage, path_parts=spec.path_parts),
+            Authorize(
+                verifier=verifier,
+                policy=_load_policy(spec, settings.policy),
+                arn_prefix=f"arn:aws:execute-api:{settings.region}:{settings.account_id}:{self.api_id}",
+            ),
+            Throttle.build(
+                api_key_required=spec.api.api_key_required,
+                api_keys=plan.api_keys if plan else [],
+                plan_rate=(plan.throttle.rate_limit, plan.throttle.burst_limit)
+                if plan and plan.throttle
+                else None,
+                plan_quota=(plan.quota.limit, plan.quota.period, plan.quota.offset)
+                if plan and plan.quota
+                else None,
+                stage_rate=(stage_limit.rate_limit, stage_limit.burst_limit) if stage_limit else None,
+                make_bucket=TokenBucket,
+            ),
+            Validate(
+                [f"method.request.path.{name}" for name in spec.path_parameters]
+                + list(spec.required_request_parameters)
+            ),
+            IntegrationRequestStep(request_templates),
+            Integrate(
+                target=self.target,
+                endpoint_name=spec.endpoint_name,
+                timeout_ms=spec.api.integration_timeout_ms,
+                tracer=self.tracer,
+            ),
+            # The construct's integration responses: 200 by default, 4xx -> 400, 5xx -> 500.
+            IntegrationResponseStep(
+                [
+                    IntegrationResponse(200, None, ok_templates),
+                    IntegrationResponse(500, r"5\d{2}"),
+                    IntegrationResponse(400, r"4\d{2}"),
+                ]
+            ),
+        ]
+
+    def new_invocation(self, request: MethodRequest) -> Invocation:
+        """A fresh context for `request`, with its ids and time."""
+        now = self._clock()
+        ids = self.tracer.ids(request.header("x-amzn-trace-id"))
+        return Invocation(
+            request=request,
+            request_id=str(uuid.uuid4()),
+            extended_request_id=base64.b64encode(os.urandom(12)).decode()[:15] + "=",
+            request_time_epoch_ms=int(now * 1000),
+            trace=ids,
+            api_id=self.api_id,
+            account_id=self.settings.account_id,
+            region=self.settings.region,
+            stage_variables=self.spec.api.stage_variables or None,
+        )
+
+    async def handle(self, request: MethodRequest) -> Invocation:
+        """Run one request through the chain; the context holds every stage's output."""
+        ctx = self.new_invocation(request)
+        started = time.perf_counter()
+        self.in_flight += 1
+        try:
+            with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
+                response = await self.chain.run(ctx)
+            stamp(ctx, response, tracing=self.tracing)
+        finally:
+            self.in_flight -= 1
+            ctx.response_latency_ms = round((time.perf_counter() - started) * 1000)
+            if self.access_log is not None:
+                ctx.access_log_line = self.access_log.write(ctx)
+                if self.in_flight == 0:
+                    # Flush when idle: batched under load, immediate for a lone request.
+                    self.access_log.flush()
+        return ctx
+
+    async def startup(self) -> None:
+        """Start the target (load models, open pools)."""
+        await self.target.start()
+
+    async def shutdown(self) -> None:
+        """Close the target and flush the access log."""
+        await self.target.close()
+        if self.access_log is not None:
+            self.access_log.flush()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        client = scope.get("client")
+        request = MethodRequest(
+            http_method=scope["method"],
+            raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
+            query_string=scope["query_string"].decode("latin-1"),
+            headers=headers,
+            body=b"",
+            source_ip=client[0] if client else "127.0.0.1",
+            protocol=f"HTTP/{scope.get('http_version', '1.1')}",
+        )
+        body = await _read_body(request, receive)
+        if body is None:
+            response = self._reject(request, RequestTooLarge())
+        else:
+            request.body = body
+            response = (await self.handle(request)).response
+            assert response is not None
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [*response.headers, (b"content-length", str(len(response.body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+    def _reject(self, request: MethodRequest, error: RequestTooLarge) -> MethodResponse:
+        ctx = self.new_invocation(request)
+        status, headers, body = render_error(error)
+        ctx.response = MethodResponse(status, headers, body)
+        ctx.error_type, ctx.error_message = error.instance_error_type, error.message
+        ctx.response_type = error.response_type
+        stamp(ctx, ctx.response, tracing=self.tracing)
+        if self.access_log is not None:
+            ctx.access_log_line = self.access_log.write(ctx)
+            self.access_log.flush()
+        return ctx.response
+
+
+async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:
+    """The body, or None when it is over API Gateway's 10 MB payload limit."""
+    declared = request.header("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_PAYLOAD_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def default_access_log() -> TextIO:
+    """Standard output, where access lines go unless `--access-log FILE` says otherwise."""
+    return sys.stdout

@@ -1,0 +1,125 @@
+"""Assemble a gateway from a spec and options: the target, identities, log and tracer.
+
+`sagegate serve`, `sagegate invoke`, the in-process test client and worker processes all
+build their gateway here, so they serve the very same chain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from sagegate.endpoint.host import EndpointHost
+from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target
+from sagegate.gateway.app import Gateway, GatewaySettings
+from sagegate.gateway.trace import Tracer
+from sagegate.sigv4 import IdentityStore
+from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
+
+CONFIG_ENV = "SAGEGATE_SERVE_CONFIG"
+
+
+def region_from(environ: Mapping[str, str]) -> str:
+    """The region the local API claims to be in (AWS_REGION, AWS_DEFAULT_REGION, us-east-1)."""
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def load_spec(path: str | Path | None) -> Spec:
+    """The spec at `path`, or the movie-ratings default."""
+    return Spec.default() if path is None else Spec.from_file(path)
+
+
+def target_for(spec: Spec, *, region: str, account_id: str) -> Target:
+    """The target the spec's `endpoint` block names (none: the default local model)."""
+    endpoint = spec.endpoint
+    if endpoint is None:
+        if spec.endpoint_name != DEFAULT_ENDPOINT_NAME:
+            raise SpecError(
+                f"invalid spec: endpoint: the spec names no endpoint for {spec.endpoint_name!r}; "
+                "give endpoint.model_dir, endpoint.url or endpoint.aws "
+                f"(only {DEFAULT_ENDPOINT_NAME!r} has a built-in model)"
+            )
+        from sagegate.models.movielens import default_model_dir
+
+        model_dir = default_model_dir()
+    elif endpoint.model_dir is not None:
+        model_dir = endpoint.model_dir
+        script = model_dir / "code" / "inference.py"
+        if not model_dir.is_dir():
+            raise SpecError(f"invalid spec: endpoint.model_dir: {model_dir} is not a directory")
+        if not script.is_file():
+            raise SpecError(
+                f"invalid spec: endpoint.model_dir: {script} is missing (a SageMaker model "
+                "directory has code/inference.py)"
+            )
+    elif endpoint.url is not None:
+        return ContainerTarget(endpoint.url)
+    else:
+        assert endpoint.aws is not None
+        return AwsTarget(endpoint.aws.region)
+    host = EndpointHost({spec.endpoint_name: model_dir}, region=region, account_id=account_id)
+    return LocalTarget(host)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What `sagegate serve` was asked for; JSON-able so worker processes can rebuild it."""
+
+    spec_path: str | None = None
+    access_log: str | None = None  # a file path; None = standard output
+    policy_path: str | None = None
+    region: str | None = None
+
+    def to_env(self) -> str:
+        """Serialised for SAGEGATE_SERVE_CONFIG."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServeOptions:
+        """Read back from SAGEGATE_SERVE_CONFIG (empty: the defaults)."""
+        raw = (os.environ if environ is None else environ).get(CONFIG_ENV)
+        return cls(**json.loads(raw)) if raw else cls()
+
+
+def read_policy(path: str | None) -> dict[str, Any] | None:
+    """The IAM policy document at `path` (JSON), or None."""
+    if path is None:
+        return None
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"--policy {path}: cannot read an IAM policy document: {exc}") from None
+    if not isinstance(document, dict):
+        raise SpecError(f"--policy {path}: an IAM policy document is a JSON object")
+    return document
+
+
+def build_gateway(
+    spec: Spec,
+    *,
+    identities: IdentityStore | None,
+    access_log: TextIO | None,
+    policy: dict[str, Any] | None = None,
+    region: str | None = None,
+    account_id: str = "000000000000",
+    target: Target | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Gateway:
+    """A gateway for `spec` with its target; nothing is started yet."""
+    env = os.environ if environ is None else environ
+    region = region or region_from(env)
+    settings = GatewaySettings(
+        region=region,
+        account_id=account_id,
+        identities=identities,
+        access_log=access_log,
+        tracer=Tracer.from_environment(dict(env)),
+        policy=policy,
+    )
+    if target is None:
+        target = target_for(spec, region=region, account_id=account_id)
+    return Gateway(spec, target, settings)

@@ -1,0 +1,142 @@
+"""Access logs: one line per request, in API Gateway's formats.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+`json` is the CDK's `AccessLogFormat.jsonWithStandardFields()` (the construct's default),
+`clf` is `AccessLogFormat.clf()`, anything else a custom `$context` format. A variable
+without a value prints '-', as in CloudWatch.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from sagegate.gateway.context import Invocation
+
+JSON_WITH_STANDARD_FIELDS = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"user":"$context.identity.user","caller":"$context.identity.caller",'
+    '"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",'
+    '"resourcePath":"$context.resourcePath","status":"$context.status",'
+    '"protocol":"$context.protocol","responseLength":"$context.responseLength"}'
+)
+CLF = (
+    "$context.identity.sourceIp $context.identity.caller $context.identity.user "
+    '[$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" '
+    "$context.status $context.responseLength $context.requestId"
+)
+_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+Getter = Callable[[Invocation], object]
+
+
+def request_time(epoch_ms: int) -> str:
+    """API Gateway's $context.requestTime: 'dd/MMM/yyyy:HH:mm:ss +0000'."""
+    t = time.gmtime(epoch_ms // 1000)
+    return (
+        f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    )
+
+
+def _identity(attribute: str) -> Getter:
+    def get(ctx: Invocation) -> object:
+        identity = ctx.caller.identity
+        return getattr(identity, attribute) if identity is not None else None
+
+    return get
+
+
+_GETTERS: dict[str, Getter] = {
+    "requestId": lambda c: c.request_id,
+    "extendedRequestId": lambda c: c.extended_request_id,
+    "requestTime": lambda c: request_time(c.request_time_epoch_ms),
+    "requestTimeEpoch": lambda c: c.request_time_epoch_ms,
+    "httpMethod": lambda c: c.request.http_method,
+    "resourcePath": lambda c: c.resource_path or None,
+    "path": lambda c: c.request.path,
+    "stage": lambda c: c.stage or None,
+    "protocol": lambda c: c.request.protocol,
+    "status": lambda c: c.response.status if c.response else None,
+    "responseLength": lambda c: len(c.response.body) if c.response else None,
+    "integrationLatency": lambda c: c.integration_latency_ms,
+    "integration.latency": lambda c: c.integration_latency_ms,
+    "integrationStatus": lambda c: c.endpoint_response.status if c.endpoint_response else None,
+    "integration.status": lambda c: c.endpoint_response.status if c.endpoint_response else None,
+    "integration.error": lambda c: c.integration_error,
+    "integrationErrorMessage": lambda c: c.integration_error,
+    "error.message": lambda c: c.error_message,
+    "error.messageString": lambda c: f'"{c.error_message}"' if c.error_message else None,
+    "error.responseType": lambda c: c.response_type,
+    "xrayTraceId": lambda c: c.trace.root,
+    "responseLatency": lambda c: c.response_latency_ms,
+    "apiId": lambda c: c.api_id,
+    "accountId": lambda c: c.account_id,
+    "identity.sourceIp": lambda c: c.request.source_ip,
+    "identity.userAgent": lambda c: c.request.header("user-agent"),
+    "identity.caller": _identity("user_id"),
+    "identity.user": _identity("user_id"),
+    "identity.userArn": _identity("arn"),
+    "identity.accessKey": _identity("access_key"),
+    "identity.accountId": _identity("account_id"),
+    "identity.apiKey": lambda c: c.caller.api_key,
+    "identity.apiKeyId": lambda c: c.caller.api_key_id,
+}
+
+
+class AccessLogFormat:
+    """A compiled access-log format: literal text and $context getters, joined per request."""
+
+    def __init__(self, spec_value: str, *, extra: dict[str, Getter] | None = None) -> None:
+        source = {"json": JSON_WITH_STANDARD_FIELDS, "clf": CLF}.get(spec_value, spec_value)
+        getters = _GETTERS | (extra or {})
+        # JSON formats put values inside quotes: escape them so every line stays valid JSON.
+        self._escape = source.lstrip().startswith("{")
+        self._parts: list[str | Getter] = []
+        position = 0
+        for match in _VARIABLE.finditer(source):
+            self._parts.append(source[position : match.start()])
+            self._parts.append(getters.get(match.group(1), _missing))
+            position = match.end()
+        self._parts.append(source[position:])
+
+    def render(self, ctx: Invocation) -> str:
+        """One log line (without the newline)."""
+        out: list[str] = []
+        for part in self._parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = part(ctx)
+            text = "-" if value is None or value == "" else str(value)
+            if self._escape:
+                text = text.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(text)
+        return "".join(out)
+
+
+def _missing(ctx: Invocation) -> object:
+    return None
+
+
+class AccessLog:
+    """Writes one line per request to a text sink; flushes when the gateway goes idle."""
+
+    def __init__(self, log_format: AccessLogFormat, sink: TextIO) -> None:
+        self.format = log_format
+        self.sink = sink
+        self.lines_written = 0
+
+    def write(self, ctx: Invocation) -> str:
+        """Render and write the line for `ctx`; returns it."""
+        line = self.format.render(ctx)
+        self.sink.write(line + "\n")
+        self.lines_written += 1
+        return line
+
+    def flush(self) -> None:
+        """Flush the sink (at idle and at shutdown)."""
+        self.sink.flush()

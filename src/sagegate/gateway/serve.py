@@ -1,0 +1,130 @@
+"""`sagegate serve`: check everything, print how to call the API, run uvicorn.
+
+Ctrl-C or SIGTERM stops accepting connections and lets in-flight requests finish (bounded by
+the integration timeout) before the access log is flushed and the process exits 0; a second
+signal exits at once (uvicorn's own behaviour).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+
+from sagegate.gateway.assemble import (
+    CONFIG_ENV,
+    ServeOptions,
+    load_spec,
+    read_policy,
+    region_from,
+    target_for,
+)
+from sagegate.identities import LocalIdentities, load_identities
+from sagegate.spec import Spec
+
+
+def example_url(spec: Spec, base: str) -> str:
+    """A URL that the spec's route accepts, for the banner's example."""
+    examples = {"user_id": "321"}
+    parts = []
+    for part in spec.path_parts:
+        if part.startswith("{"):
+            name = part.strip("{}").rstrip("+")
+            parts.append(examples.get(name, "example"))
+        else:
+            parts.append(part)
+    url = f"{base}/{spec.api.stage_name}/" + "/".join(parts)
+    query = []
+    for key in spec.required_request_parameters:
+        location, name = key.split(".")[2:4]
+        if location == "querystring":
+            query.append(f"{name}={'101,131,162' if name == 'items' else 'example'}")
+    return url + ("?" + "&".join(query) if query else "")
+
+
+def banner(spec: Spec, spec_path: Path | None, base: str, identities: LocalIdentities | None,
+           target_line: str, region: str) -> str:
+    """What `serve` prints at start: the URL, who may call, and a command that works."""
+    name = f"{spec_path}" if spec_path else "the default movie-ratings API"
+    url = example_url(spec, base)
+    lines = [
+        f"sagegate: serving {name}",
+        f"  API:       {base}/{spec.api.stage_name}{spec.resource_template}  (GET)",
+        f"  endpoint:  {spec.endpoint_name}: {target_line}",
+    ]
+    if identities is None:
+        lines.append("  auth:      NONE (anyone may call)")
+        lines.append(f"  try:       curl {shlex.quote(url)}")
+    else:
+        primary = identities.primary
+        lines.append(f"  auth:      AWS_IAM (SigV4); callers: {identities.describe()}")
+        token = (
+            f" -H {shlex.quote('x-amz-security-token: ' + primary.session_token)}"
+            if primary.session_token
+            else ""
+        )
+        lines.append(
+            f"  try:       curl --aws-sigv4 {shlex.quote(f'aws:amz:{region}:execute-api')} "
+            f"--user {shlex.quote(f'{primary.access_key}:{primary.secret_key}')}{token} "
+            f"{shlex.quote(url)}"
+        )
+    if spec.api.api_key_required and spec.usage_plan and spec.usage_plan.api_keys:
+        lines.append(f"  api key:   send -H 'x-api-key: {spec.usage_plan.api_keys[0]}'")
+    lines.append("  Ctrl-C stops (in-flight requests finish first).")
+    return "\n".join(lines)
+
+
+def run(
+    *,
+    spec_path: Path | None,
+    host: str,
+    port: int,
+    access_log: Path | None,
+    policy: Path | None,
+    workers: int,
+    region: str | None,
+) -> int:
+    """Serve until a signal; returns the exit code."""
+    spec = load_spec(spec_path)
+    region = region or region_from(os.environ)
+    read_policy(str(policy) if policy else None)  # refuse a bad policy before starting
+    # Checks the model directory (or builds the client) now, so a bad one is refused here.
+    target = target_for(spec, region=region, account_id="000000000000")
+    identities = load_identities() if spec.api.authorization_type == "AWS_IAM" else None
+    options = ServeOptions(
+        spec_path=str(spec_path.resolve()) if spec_path else None,
+        access_log=str(access_log.resolve()) if access_log else None,
+        policy_path=str(policy.resolve()) if policy else None,
+        region=region,
+    )
+    os.environ[CONFIG_ENV] = options.to_env()
+    base = f"http://{host}:{port}"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        banner(spec, spec_path, base, identities, target.describe(), region), markup=False
+    )
+    config = uvicorn.Config(
+        "sagegate.gateway.worker:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=spec.api.integration_timeout_ms / 1000 + 1,
+    )
+    server = uvicorn.Server(config)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        sock = config.bind_socket()
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+        return 0
+    server.run()
+    # uvicorn returns after a graceful shutdown; a failed start leaves `started` False.
+    return 0 if server.started else 3

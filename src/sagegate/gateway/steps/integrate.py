@@ -1,0 +1,48 @@
+"""Integrate: call the SageMaker Runtime, bounded by the integration timeout.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+Past the timeout (29 s by default) API Gateway answers 504 "Endpoint request timed out";
+an endpoint that cannot be reached is an integration failure, never a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sagegate.endpoint.targets import Target, TargetUnreachable
+from sagegate.gateway.context import EndpointResponse, Invocation
+from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
+from sagegate.gateway.trace import Tracer
+
+
+class Integrate:
+    """Sends the integration request to the target that serves the endpoint name."""
+
+    def __init__(
+        self, *, target: Target, endpoint_name: str, timeout_ms: int, tracer: Tracer
+    ) -> None:
+        self.target = target
+        self.tracer = tracer
+        self.endpoint_name = endpoint_name
+        self.timeout = timeout_ms / 1000
+
+    async def __call__(self, ctx: Invocation) -> None:
+        request = ctx.integration
+        assert request is not None, "the integration request step runs first"
+        started = time.perf_counter()
+        try:
+            with self.tracer.span("SageMaker Runtime", ctx.trace, endpoint=self.endpoint_name):
+                async with asyncio.timeout(self.timeout):
+                    answer = await self.target.invoke(
+                        self.endpoint_name, request.body, request.headers
+                    )
+        except TimeoutError:
+            ctx.integration_error = "timeout"
+            raise IntegrationTimeout() from None
+        except TargetUnreachable as exc:
+            ctx.integration_error = str(exc)
+            raise IntegrationFailure() from None
+        finally:
+            ctx.integration_latency_ms = round((time.perf_counter() - started) * 1000)
+        ctx.endpoint_response = EndpointResponse(answer.status, answer.headers, answer.body)

@@ -1,0 +1,91 @@
+"""Integration response: pick the status by selectionPattern, render the response template.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-integration-settings-integration-response.html
+`selectionPattern` is a Java regular expression matched against the whole status code of an
+AWS integration (LocalStack matches a prefix; AWS needs a full match). The construct maps
+`4\\d{2}` to 400 and `5\\d{2}` to 500; the default response (no pattern) is 200.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sagegate.gateway.context import Invocation, MethodResponse
+from sagegate.gateway.facts import template_inputs
+from sagegate.gateway.responses import ApiConfigurationError
+from sagegate.gateway.vtl import MappingTemplate, TemplateError
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationResponse:
+    """One integration response: the status it gives and, optionally, its templates."""
+
+    status_code: int
+    selection_pattern: str | None = None
+    templates: dict[str, MappingTemplate] | None = None
+
+    def matches(self, status: int) -> bool:
+        """True when the selection pattern matches the whole status code."""
+        return self.selection_pattern is not None and (
+            re.fullmatch(self.selection_pattern, str(status)) is not None
+        )
+
+
+def select_template(
+    templates: dict[str, MappingTemplate], accept: str | None
+) -> tuple[str, MappingTemplate]:
+    """The template for the client's Accept header, else application/json, else the first."""
+    if accept:
+        for item in accept.split(","):
+            wanted = item.split(";", 1)[0].strip().lower()
+            if wanted in templates:
+                return wanted, templates[wanted]
+    if "application/json" in templates:
+        return "application/json", templates["application/json"]
+    content_type = next(iter(templates))
+    return content_type, templates[content_type]
+
+
+class IntegrationResponseStep:
+    """Maps the endpoint response to the method response."""
+
+    def __init__(self, responses: list[IntegrationResponse]) -> None:
+        self.default = next(r for r in responses if r.selection_pattern is None)
+        self.patterned = [r for r in responses if r.selection_pattern is not None]
+
+    def select(self, status: int) -> IntegrationResponse:
+        """The first integration response whose pattern matches, else the default."""
+        for response in self.patterned:
+            if response.matches(status):
+                return response
+        return self.default
+
+    async def __call__(self, ctx: Invocation) -> None:
+        answer = ctx.endpoint_response
+        assert answer is not None, "the integrate step runs first"
+        chosen = self.select(answer.status)
+        body = answer.body
+        # Without a template the body passes through under the method response's type.
+        content_type = "application/json"
+        status = chosen.status_code
+        if chosen.templates:
+            content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
+            facts, context = template_inputs(ctx)
+            try:
+                rendered = template.render(
+                    facts, context=context, body=body.decode("utf-8", "replace")
+                )
+            except TemplateError as exc:
+                ctx.integration_error = str(exc)
+                raise ApiConfigurationError() from None
+            body = rendered.output.encode()
+            ctx.response_template = content_type
+            override = rendered.response_override
+            if override.status is not None:
+                status = override.status
+            extra = [(k.lower().encode(), v.encode()) for k, v in override.header.items()]
+        else:
+            extra = []
+        headers = [(b"content-type", content_type.encode()), *extra]
+        ctx.response = MethodResponse(status=status, headers=headers, body=body)

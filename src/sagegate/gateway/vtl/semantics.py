@@ -1,0 +1,236 @@
+"""API Gateway's Velocity semantics, grafted onto an airspeed parse tree at compile time.
+
+airspeed parses Velocity; its evaluation follows Python (Python methods on values,
+`None != ''`, truthy empty strings, no loop cap). After parsing, each node whose
+behaviour differs gets an instance-level replacement here, once per template, so the
+render path pays nothing extra and airspeed's module stays untouched for other users.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from airspeed import operators as av
+
+from sagegate.gateway.vtl import values
+from sagegate.gateway.vtl.methods import call_method, get_index, get_property
+
+# API Gateway caps #foreach at 1,000 iterations. It runs Velocity 1.7, whose
+# `directive.foreach.maxloops` ends the loop silently at the cap (Foreach.render checks
+# the count before each iteration): the output is truncated, not an error.
+FOREACH_MAX_ITERATIONS = 1000
+
+_JAVA_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": values.greater,
+    "gt": values.greater,
+    ">=": values.greater_equal,
+    "ge": values.greater_equal,
+    "<": values.less,
+    "lt": values.less,
+    "<=": values.less_equal,
+    "le": values.less_equal,
+    "==": values.equals,
+    "eq": values.equals,
+    "!=": lambda a, b: not values.equals(a, b),
+    "ne": lambda a, b: not values.equals(a, b),
+    "%": values.modulo,
+    "||": lambda a, b: values.truthy(a) or values.truthy(b),
+    "or": lambda a, b: values.truthy(a) or values.truthy(b),
+    "&&": lambda a, b: values.truthy(a) and values.truthy(b),
+    "and": lambda a, b: values.truthy(a) and values.truthy(b),
+    "+": values.add,
+    "-": values.subtract,
+    "*": values.multiply,
+    "/": values.divide,
+}
+# airspeed keeps only the Python function on a parsed operator node: map it back.
+_BY_AIRSPEED_FUNCTION = {
+    id(function): _JAVA_OPERATORS[symbol]
+    for symbol, function in av.BinaryOperator.OPERATORS.items()
+    if symbol in _JAVA_OPERATORS
+}
+_TRAILING_BLANKS = re.compile(r"(^|\n)[ \t]+$")
+
+
+def adapt(root: av._Element) -> None:
+    """Give every node of the parsed template API Gateway's semantics (in place)."""
+    seen: set[int] = set()
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+            continue
+        if not isinstance(node, av._Element) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        _adapt_node(node)
+        for value in vars(node).values():
+            # Some nodes keep a child only as a bound method (ParenthesizedExpression
+            # stores `calculate = expression.calculate`): reach the child through it.
+            stack.append(getattr(value, "__self__", value))
+
+
+def _adapt_node(node: av._Element) -> None:
+    if isinstance(node, av.NameOrCall):
+        _adapt_name_or_call(node)
+    elif isinstance(node, av.SubExpression):
+        _adapt_subexpression(node)
+    elif isinstance(node, av.FormalReference):
+        node.evaluate_raw = _reference_renderer(node)
+    elif isinstance(node, av.ForeachDirective):
+        node.evaluate_raw = _foreach_renderer(node)
+    elif isinstance(node, av.BinaryOperator):
+        node.apply_to = _BY_AIRSPEED_FUNCTION[id(node.apply_to)]
+    elif isinstance(node, av.Condition):
+        expression = node.expression
+        node.calculate = lambda ns, loader: values.truthy(expression.calculate(ns, loader))
+    elif isinstance(node, av.ElseifBlock):
+        condition = node.condition
+        node.calculate = lambda ns, loader: condition.calculate(ns, loader)
+    elif isinstance(node, av.UnaryOperatorValue):
+        node.op = lambda value: not values.truthy(value)
+    elif isinstance(node, av.Range):
+        node.calculate = _range_calculator(node)
+    elif isinstance(node, av.ArrayLiteral):
+        # ArrayLiteral bound its values' calculate at parse time: re-bind it late so the
+        # adapted Range above is the one that runs.
+        node.calculate = lambda ns, loader: list(node.values.calculate(ns, loader))
+    elif isinstance(node, av.MacroDefinition):
+        # API Gateway does not support macros: a definition registers nothing ...
+        node.evaluate_raw = lambda stream, ns, loader: None
+    elif isinstance(node, av.MacroCall | av.EvaluateDirective):
+        # ... and a call (or #evaluate, also unsupported) prints literally.
+        text = node.my_text()
+        node.evaluate_raw = lambda stream, ns, loader: stream.write(text)
+    elif isinstance(node, av.Block):
+        _gobble_blanks_before_set(node)
+
+
+def _adapt_name_or_call(node: av.NameOrCall) -> None:
+    original = node.calculate
+    name = node.name
+
+    def calculate(current: Any, loader: Any, top: Any) -> Any:
+        if isinstance(current, av.LocalNamespace):
+            return original(current, loader, top)  # a variable lookup: airspeed's rules
+        if node.parameters is not None:
+            return call_method(current, name, node.parameters.calculate(top, loader))
+        value = get_property(current, name)
+        if node.index is not None:
+            value = get_index(value, node.index.calculate(top, loader))
+        return value
+
+    node.calculate = calculate
+
+
+def _adapt_subexpression(node: av.SubExpression) -> None:
+    if not isinstance(node.expression, av.ArrayIndex):
+        return
+    index_node = node.expression
+
+    def calculate(current: Any, loader: Any, top: Any) -> Any:
+        value = get_index(current, index_node.calculate(top, loader))
+        if node.subexpression is not None:
+            value = node.subexpression.calculate(value, loader, top)
+        return value
+
+    node.calculate = calculate
+
+
+def _reference_renderer(node: av.FormalReference) -> Callable[[Any, Any, Any], None]:
+    text = node.my_text()
+
+    def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+        if node.expression is None:
+            stream.write(text)
+            return
+        value = node.expression.calculate(namespace, loader)
+        if value is None and node.alternate is not None:
+            value = node.alternate.calculate(namespace, loader)
+        # A null or undefined reference renders as '' on API Gateway (Velocity would
+        # print the reference's source text).
+        if value is not None:
+            stream.write(values.to_text(value))
+
+    return evaluate_raw
+
+
+def _range_calculator(node: av.Range) -> Callable[[Any, Any], list[int]]:
+    def calculate(namespace: Any, loader: Any) -> list[int]:
+        first = node.value1.calculate(namespace, loader)
+        last = node.value2.calculate(namespace, loader)
+        if not (isinstance(first, int) and isinstance(last, int)):
+            raise ValueError(f"range bounds must be integers, got {first!r}..{last!r}")
+        step = 1 if last >= first else -1
+        return list(range(first, last + step, step))
+
+    return calculate
+
+
+class ForeachScope(values.VtlObject):
+    """`$foreach` inside a loop (Velocity 1.7's ForeachScope)."""
+
+    __slots__ = ("count", "first", "hasNext", "index", "last")
+    vtl_members = frozenset({"count", "index", "hasNext", "first", "last"})
+
+    def __init__(self, index: int, total: int) -> None:
+        self.index = index
+        self.count = index + 1
+        self.hasNext = index + 1 < total
+        self.first = index == 0
+        self.last = index + 1 == total
+
+
+_LOOP_NAMES = ("foreach", "velocityCount", "velocityHasNext")
+_ABSENT = object()
+
+
+def _foreach_renderer(node: av.ForeachDirective) -> Callable[[Any, Any, Any], None]:
+    loop_var = node.loop_var_name
+
+    def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+        items = values.iterate(node.value.calculate(namespace, loader))
+        items = items[:FOREACH_MAX_ITERATIONS]
+        total = len(items)
+        if not total:
+            return
+        # Velocity sets the loop variables in the template's own context (a #set inside
+        # the body stays visible after the loop), restoring the previous values after.
+        names = (loop_var, *_LOOP_NAMES)
+        saved = [dict.get(namespace, name, _ABSENT) for name in names]
+        try:
+            for index, item in enumerate(items):
+                scope = ForeachScope(index, total)
+                dict.__setitem__(namespace, loop_var, item)
+                dict.__setitem__(namespace, "foreach", scope)
+                dict.__setitem__(namespace, "velocityCount", scope.count)
+                dict.__setitem__(namespace, "velocityHasNext", scope.hasNext)
+                node.block.evaluate(stream, namespace, loader)
+        finally:
+            for name, previous in zip(names, saved, strict=True):
+                if previous is _ABSENT:
+                    dict.pop(namespace, name, None)
+                else:
+                    dict.__setitem__(namespace, name, previous)
+
+    return evaluate_raw
+
+
+def _gobble_blanks_before_set(block: av.Block) -> None:
+    # Velocity 1.7's #set token swallows the spaces and tabs before it on its line
+    # (recorded: `#set(...) #set(...)` prints no space between them).
+    children = block.children
+    for previous, current in itertools.pairwise(children):
+        if isinstance(previous, av.Text) and isinstance(current, av.SetDirective):
+            previous.text = _TRAILING_BLANKS.sub(r"\1", previous.text)
+
+
+__all__ = ["FOREACH_MAX_ITERATIONS", "ForeachScope", "adapt"]

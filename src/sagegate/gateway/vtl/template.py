@@ -1,0 +1,142 @@
+"""MappingTemplate: compile a mapping template once, render it for many requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import airspeed
+from airspeed import operators as av
+
+from sagegate.gateway.vtl.context_vars import build_context_variables
+from sagegate.gateway.vtl.facts import RequestFacts
+from sagegate.gateway.vtl.input import InputVariable
+from sagegate.gateway.vtl.semantics import adapt
+from sagegate.gateway.vtl.util import UTIL
+from sagegate.gateway.vtl.values import ContextMap, to_text
+
+
+class TemplateError(Exception):
+    """A template that does not parse (message names line and column) or fails to render.
+
+    The gateway refuses a spec whose template does not parse, and answers a render
+    failure with a 500, as API Gateway does.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOverride:
+    """What a template set in `$context.requestOverride` (values as strings)."""
+
+    header: Mapping[str, str] = field(default_factory=dict)
+    querystring: Mapping[str, str] = field(default_factory=dict)
+    path: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseOverride:
+    """What a template set in `$context.responseOverride`.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html
+    """
+
+    status: int | None = None
+    header: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """The rendered text and the overrides in `$context` after the render."""
+
+    output: str
+    request_override: RequestOverride
+    response_override: ResponseOverride
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {to_text(k): to_text(v) for k, v in value.items() if v is not None}
+
+
+def _status(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(to_text(value))
+    except ValueError as exc:
+        raise TemplateError(f"$context.responseOverride.status is not a number: {value!r}") from exc
+
+
+def read_overrides(context: Mapping[str, Any]) -> tuple[RequestOverride, ResponseOverride]:
+    """The request/response overrides currently held in a `$context` map."""
+    request = context.get("requestOverride")
+    response = context.get("responseOverride")
+    request = request if isinstance(request, dict) else {}
+    response = response if isinstance(response, dict) else {}
+    return (
+        RequestOverride(
+            header=_strings(request.get("header")),
+            querystring=_strings(request.get("querystring")),
+            path=_strings(request.get("path")),
+        ),
+        ResponseOverride(
+            status=_status(response.get("status")), header=_strings(response.get("header"))
+        ),
+    )
+
+
+class MappingTemplate:
+    """A mapping template, parsed once; `render` is thread-safe and reentrant.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings.html
+    """
+
+    __slots__ = ("_template", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        template = airspeed.Template(source)
+        try:
+            template.ensure_compiled()
+        except airspeed.TemplateSyntaxError as exc:
+            raise TemplateError(f"mapping template does not parse: {exc}") from exc
+        except (airspeed.TemplateError, RecursionError) as exc:
+            raise TemplateError(f"mapping template does not parse: {exc}") from exc
+        adapt(template.root_element)
+        self._template = template
+
+    def render(
+        self,
+        facts: RequestFacts,
+        *,
+        context: ContextMap | None = None,
+        body: str | bytes | None = None,
+    ) -> RenderResult:
+        """Render for one request.
+
+        `body` is `$input.body` (the integration response's, for a response template);
+        without it, the method request's body. `$input.params` is always the method
+        request's. Pass the same `context` to the request and response templates.
+        """
+        if context is None:
+            context = build_context_variables(facts)
+        payload = facts.body if body is None else body
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", errors="replace")
+        namespace: dict[str, Any] = {
+            "input": InputVariable(facts, payload or ""),
+            "util": UTIL,
+            "context": context,
+            "stageVariables": dict(facts.stage_variables or {}),
+        }
+        stream = av.StoppableStream()
+        try:
+            self._template.merge_to(namespace, stream)
+        except TemplateError:
+            raise
+        except Exception as exc:  # any failure inside the template is a render error
+            raise TemplateError(f"mapping template failed to render: {exc}") from exc
+        request_override, response_override = read_overrides(context)
+        return RenderResult(stream.getvalue(), request_override, response_override)

@@ -1,0 +1,111 @@
+"""`$util`: the helper functions API Gateway gives templates.
+
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#util-template-reference
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus
+
+from sagegate.gateway.vtl.values import VtlObject, from_json, to_text
+
+_JS_ESCAPES = {
+    '"': '\\"',
+    "'": "\\'",
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\n": "\\n",
+    "\t": "\\t",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def escape_javascript(value: Any) -> Any:
+    """`$util.escapeJavaScript`: Apache Commons Lang `StringEscapeUtils.escapeJavaScript`.
+
+    Quotes (single too, as `\\'`), backslash and `/` are escaped; other control characters
+    and every non-ASCII UTF-16 code unit become `\\uXXXX` (upper-case hex).
+    """
+    if value is None:
+        return None
+    text = to_text(value)
+    if text.isascii() and not any(c in _JS_ESCAPES or c < " " for c in text):
+        return text
+    out: list[str] = []
+    for char in text:
+        escape = _JS_ESCAPES.get(char)
+        if escape is not None:
+            out.append(escape)
+        elif char < " " or char > "\x7f":
+            units = char.encode("utf-16-be")
+            for i in range(0, len(units), 2):
+                out.append(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def url_encode(value: Any) -> str:
+    """`$util.urlEncode`: Java `URLEncoder.encode(s, "UTF-8")` ('+' for space; null -> '')."""
+    if value is None:
+        return ""
+    # URLEncoder keeps only [A-Za-z0-9.*_-]; Python also keeps '~', which Java encodes.
+    return quote_plus(to_text(value), safe="*").replace("~", "%7E")
+
+
+def url_decode(value: Any) -> str:
+    """`$util.urlDecode`: Java `URLDecoder.decode(s, "UTF-8")`."""
+    if value is None:
+        return ""
+    text = to_text(value)
+    for i, char in enumerate(text):
+        if char == "%" and not _is_hex_pair(text[i + 1 : i + 3]):
+            raise ValueError(f"URLDecoder: Illegal hex characters in escape (%) pattern: {text}")
+    return unquote_plus(text, errors="replace")
+
+
+def _is_hex_pair(pair: str) -> bool:
+    return len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair)
+
+
+def base64_encode(value: Any) -> str:
+    """`$util.base64Encode`: the UTF-8 bytes of the string, base64 encoded."""
+    return base64.b64encode(to_text(value).encode("utf-8")).decode("ascii")
+
+
+def base64_decode(value: Any) -> str:
+    """`$util.base64Decode`: base64 decoded, read as UTF-8."""
+    try:
+        raw = base64.b64decode(to_text(value), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"base64Decode: {exc}") from exc
+    return raw.decode("utf-8", errors="replace")
+
+
+def parse_json(value: Any) -> Any:
+    """`$util.parseJson`: a JSON string as an object (maps, JSON arrays, scalars)."""
+    return from_json(to_text(value))
+
+
+class UtilVariable(VtlObject):
+    """`$util` (stateless: one instance serves every render)."""
+
+    __slots__ = ()
+    vtl_members = frozenset(
+        {"escapeJavaScript", "parseJson", "urlEncode", "urlDecode", "base64Encode", "base64Decode"}
+    )
+
+    escapeJavaScript = staticmethod(escape_javascript)
+    parseJson = staticmethod(parse_json)
+    urlEncode = staticmethod(url_encode)
+    urlDecode = staticmethod(url_decode)
+    base64Encode = staticmethod(base64_encode)
+    base64Decode = staticmethod(base64_decode)
+
+
+UTIL = UtilVariable()

@@ -1,0 +1,147 @@
+"""Reading the SigV4 parameters from an `Authorization` header or a presigned query string.
+
+The checks and their order follow AWS's: key=value syntax, then every missing part named in
+one message, then the algorithm. Texts are AWS's IncompleteSignatureException messages.
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-signing-elements.html
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_tz
+from urllib.parse import unquote
+
+from sagegate.sigv4.canonical import ALGORITHM
+from sagegate.sigv4.errors import MISSING_TOKEN, SIGNATURE_MISMATCH, SigV4Error
+
+_SEPARATORS = re.compile(r"[,\s]+")
+_ISO_BASIC = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
+MAX_PRESIGN_EXPIRES = 604800  # one week, the SigV4 limit
+
+
+@dataclass(frozen=True, slots=True)
+class AuthParams:
+    """What the client claims: credential, signed header names, signature, time, token."""
+
+    credential: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    timestamp: str  # as sent, ISO-8601 basic or an HTTP date
+    session_token: str | None
+    expires: int | None  # presigned URLs only
+    presigned: bool
+
+
+def _incomplete(message: str) -> SigV4Error:
+    return SigV4Error("incomplete", message)
+
+
+def from_header(authorization: str, headers: Mapping[str, Sequence[str]]) -> AuthParams:
+    """Parse `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`."""
+    header = authorization.strip()
+    algorithm, _, rest = header.partition(" ")
+    params: dict[str, str] = {}
+    for item in _SEPARATORS.split(rest):
+        if not item:
+            continue
+        name, equals, value = item.partition("=")
+        if not equals:
+            raise _incomplete(
+                f"'{item}' not a valid key=value pair (missing equal-sign) "
+                f"in Authorization header: '{header}'."
+            )
+        params[name] = value  # AWS keeps the last value of a repeated name
+    missing: list[str] = []
+    for name in ("Credential", "Signature", "SignedHeaders"):
+        if name not in params:
+            missing.append(f"Authorization header requires '{name}' parameter.")
+    dates = headers.get("x-amz-date") or headers.get("date")
+    if not dates:
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if missing:
+        raise _incomplete(f"{' '.join(missing)} Authorization={algorithm}")
+    if algorithm != ALGORITHM:
+        raise _incomplete(f"Unsupported AWS 'algorithm': '{algorithm}'.")
+    assert dates is not None
+    tokens = headers.get("x-amz-security-token")
+    return AuthParams(
+        credential=params["Credential"],
+        signed_headers=tuple(params["SignedHeaders"].split(";")),
+        signature=params["Signature"],
+        timestamp=dates[0],
+        session_token=tokens[0] if tokens else None,
+        expires=None,
+        presigned=False,
+    )
+
+
+def from_query(raw_pairs: Sequence[tuple[str, str]]) -> AuthParams:
+    """Parse the `X-Amz-*` parameters of a presigned URL (raw pairs, still encoded)."""
+    first: dict[str, str] = {}
+    for name, value in raw_pairs:
+        first.setdefault(unquote(name), unquote(value))
+    if first.get("X-Amz-Algorithm") != ALGORITHM:
+        raise SigV4Error("missing", MISSING_TOKEN)
+    missing = [
+        f"AWS query-string parameters must include '{name}'."
+        for name in ("X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date")
+        if name not in first
+    ]
+    if missing:
+        raise _incomplete(f"{' '.join(missing)} Re-examine the query-string parameters.")
+    expires: int | None = None
+    if "X-Amz-Expires" in first:
+        text = first["X-Amz-Expires"]
+        if not text.isdigit():
+            raise _incomplete("X-Amz-Expires should be a number")
+        expires = int(text)
+        if expires > MAX_PRESIGN_EXPIRES:
+            raise _incomplete(
+                f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
+            )
+    return AuthParams(
+        credential=first["X-Amz-Credential"],
+        signed_headers=tuple(first["X-Amz-SignedHeaders"].split(";")),
+        signature=first["X-Amz-Signature"],
+        timestamp=first["X-Amz-Date"],
+        session_token=first.get("X-Amz-Security-Token"),
+        expires=expires,
+        presigned=True,
+    )
+
+
+def both_forms_error() -> SigV4Error:
+    """A request carrying both an Authorization header and a presigned query is refused."""
+    return SigV4Error("mismatch", SIGNATURE_MISMATCH)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_timestamp(text: str) -> tuple[float, str]:
+    """(epoch seconds, ISO-8601 basic form) of an `X-Amz-Date` or RFC 1123 `Date` value."""
+    match = _ISO_BASIC.fullmatch(text)
+    if match:
+        fields = tuple(int(g) for g in match.groups())
+        if 1 <= fields[1] <= 12 and 1 <= fields[2] <= 31 and fields[3] < 24 and fields[4] < 60:
+            return float(calendar.timegm((*fields, 0, 0, 0))), text
+    else:
+        parsed = parsedate_tz(text)
+        if parsed is not None:
+            offset = parsed[9] or 0
+            epoch = calendar.timegm((*parsed[:6], 0, 0, 0)) - offset
+            return float(epoch), iso_basic(epoch)
+    raise _incomplete(
+        f"Date must be in ISO-8601 'basic format'. Got '{text}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
+
+
+def iso_basic(epoch: float) -> str:
+    """An epoch time in ISO-8601 basic format (`20240101T000000Z`), as SigV4 writes times."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))

@@ -1,0 +1,217 @@
+"""Verifying SigV4-signed requests, as Amazon API Gateway does for an `AWS_IAM` method.
+
+Both forms are accepted: the `Authorization` header and the presigned query string. Every
+refusal raises `SigV4Error` with AWS's text. The signature is compared in constant time.
+https://docs.aws.amazon.com/apigateway/latest/developerguide/permissions.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-signing-elements.html
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sagegate.sigv4 import canonical as c
+from sagegate.sigv4.errors import (
+    CONTENT_SHA_MISMATCH,
+    HOST_NOT_SIGNED,
+    INVALID_TOKEN,
+    MISSING_TOKEN,
+    SigV4Error,
+    duration_text,
+    mismatch_message,
+)
+from sagegate.sigv4.identity import Identity, IdentityStore
+from sagegate.sigv4.keys import SigningKeyCache
+from sagegate.sigv4.parse import (
+    both_forms_error,
+    from_header,
+    from_query,
+    iso_basic,
+    parse_timestamp,
+)
+
+_SIGNATURE_PARAM = "X-Amz-Signature"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """A request as it arrived, before any decoding.
+
+    `raw_path` and `query_string` are the wire forms (ASGI's `raw_path` and `query_string`
+    decoded as UTF-8), headers are as received, names in any case, repeats allowed.
+    """
+
+    method: str
+    raw_path: str
+    query_string: str
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+
+
+class SigV4Verifier:
+    """Checks a request's SigV4 signature against the identities in a store.
+
+    `accept_literal_form` also accepts a signature over the path and query exactly as sent
+    (not double-encoded, not sorted): curl before 8.x (`--aws-sigv4`) signs so. AWS itself
+    refuses those when the two forms differ; the canonical form is always tried first, and a
+    refusal shows AWS's canonical request. `compare_digest` is injectable for tests only.
+    """
+
+    def __init__(
+        self,
+        identities: IdentityStore,
+        *,
+        service: str,
+        region: str,
+        clock: Callable[[], float] = time.time,
+        max_skew_seconds: int = 300,
+        key_cache: SigningKeyCache | None = None,
+        accept_literal_form: bool = True,
+        compare_digest: Callable[[bytes, bytes], bool] = hmac.compare_digest,
+    ) -> None:
+        self._identities = identities
+        self._service = service
+        self._region = region
+        self._clock = clock
+        self._skew = max_skew_seconds
+        self._keys = key_cache if key_cache is not None else SigningKeyCache()
+        self._accept_literal = accept_literal_form
+        self._compare = compare_digest
+
+    @property
+    def key_cache(self) -> SigningKeyCache:
+        """The signing-key cache this verifier derives keys through."""
+        return self._keys
+
+    def verify(self, request: SignedRequest) -> Identity:
+        """The identity that signed `request`; raises `SigV4Error` when it is not valid."""
+        headers = c.header_map(request.headers)
+        raw_pairs = c.split_query(request.query_string)
+        authorization = headers.get("authorization")
+        presigned = "X-Amz-Algorithm" in request.query_string and any(
+            name == "X-Amz-Algorithm" for name, _ in raw_pairs
+        )
+        if authorization and presigned:
+            raise both_forms_error()
+        if authorization:
+            params = from_header(authorization[0], headers)
+        elif presigned:
+            params = from_query(raw_pairs)
+        else:
+            raise SigV4Error("missing", MISSING_TOKEN)
+        if "host" not in params.signed_headers and ":authority" not in params.signed_headers:
+            raise SigV4Error("mismatch", HOST_NOT_SIGNED)
+        epoch, stamp = parse_timestamp(params.timestamp)
+        self._check_time(epoch, stamp, params.expires)
+        date, region, service = self._check_scope(params.credential, stamp)
+        access_key = params.credential.split("/", 1)[0]
+        identity = self._identities.get(access_key)
+        if identity is None:
+            raise SigV4Error("unknown_key", INVALID_TOKEN)
+        self._check_token(identity, params.session_token)
+        payload = self._payload_hash(headers, request.body)
+
+        signed = sorted(params.signed_headers)
+        signed_list = ";".join(signed)
+        header_block = c.canonical_headers(headers, signed)
+        pairs = c.canonical_pairs(raw_pairs)
+        if params.presigned:
+            pairs = [pair for pair in pairs if pair[0] != _SIGNATURE_PARAM]
+        canonical = c.canonical_request(
+            request.method,
+            c.canonical_path(request.raw_path),
+            c.canonical_query(pairs),
+            header_block,
+            signed_list,
+            payload,
+        )
+        scope = f"{date}/{region}/{service}/{c.TERMINATOR}"
+        to_sign = c.string_to_sign(stamp, scope, canonical)
+        key = self._keys.get(identity.secret_key, date, region, service)
+        given = params.signature.encode("utf-8", "replace")
+        if self._compare(c.signature(key, to_sign).encode("ascii"), given):
+            return identity
+        if self._accept_literal and not params.presigned:
+            literal = c.canonical_request(
+                request.method,
+                request.raw_path or "/",
+                request.query_string,
+                header_block,
+                signed_list,
+                payload,
+            )
+            if literal != canonical:
+                literal_signature = c.signature(key, c.string_to_sign(stamp, scope, literal))
+                if self._compare(literal_signature.encode("ascii"), given):
+                    return identity
+        raise SigV4Error("mismatch", mismatch_message(canonical, to_sign))
+
+    def _check_time(self, epoch: float, stamp: str, expires: int | None) -> None:
+        now = self._clock()
+        skew = self._skew
+        if epoch > now + skew:
+            raise SigV4Error(
+                "not_yet_valid",
+                f"Signature not yet current: {stamp} is still later than {iso_basic(now + skew)} "
+                f"({iso_basic(now)} + {duration_text(skew)}.)",
+            )
+        # A presigned URL lives for X-Amz-Expires from its date; a header signature, the skew.
+        window = skew if expires is None else expires
+        if epoch < now - window:
+            raise SigV4Error(
+                "expired",
+                f"Signature expired: {stamp} is now earlier than {iso_basic(now - window)} "
+                f"({iso_basic(now)} - {duration_text(window)}.)",
+            )
+
+    def _check_scope(self, credential: str, stamp: str) -> tuple[str, str, str]:
+        parts = credential.split("/")
+        if len(parts) != 5:
+            raise SigV4Error(
+                "incomplete",
+                "Credential must have exactly 5 slash-delimited elements, "
+                f"e.g. keyid/date/region/service/term, got '{credential}'",
+            )
+        _, date, region, service, terminator = parts
+        # AWS reports every scope fault at once, each sentence followed by a space.
+        faults: list[str] = []
+        if region != self._region:
+            faults.append(f"Credential should be scoped to a valid region, not '{region}'. ")
+        if service != self._service:
+            faults.append(f"Credential should be scoped to correct service: '{self._service}'. ")
+        if terminator != c.TERMINATOR:
+            faults.append(
+                "Credential should be scoped with a valid terminator: "
+                f"'{c.TERMINATOR}', not '{terminator}'. "
+            )
+        if date != stamp[:8]:
+            faults.append(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                f"from HTTP: '{date}' != '{stamp[:8]}', from '{stamp}'. "
+            )
+        if faults:
+            raise SigV4Error("bad_scope", "".join(faults))
+        return date, region, service
+
+    def _check_token(self, identity: Identity, given: str | None) -> None:
+        expected = identity.session_token
+        if expected is None and given is None:
+            return
+        if expected is None or given is None:
+            raise SigV4Error("bad_token", INVALID_TOKEN)
+        if not self._compare(expected.encode("utf-8"), given.encode("utf-8", "replace")):
+            raise SigV4Error("bad_token", INVALID_TOKEN)
+
+    @staticmethod
+    def _payload_hash(headers: dict[str, list[str]], body: bytes) -> str:
+        declared = headers.get("x-amz-content-sha256")
+        if declared:
+            value = declared[0]
+            if value != c.UNSIGNED_PAYLOAD and value != hashlib.sha256(body).hexdigest():
+                raise SigV4Error("content_sha_mismatch", CONTENT_SHA_MISMATCH)
+            return value
+        return hashlib.sha256(body).hexdigest() if body else c.EMPTY_SHA256

@@ -1,0 +1,346 @@
+"""The negative matrix: each tampered or invalid request is refused with AWS's kind and text."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import time
+from typing import Any
+
+import pytest
+from tests.sigv4.sigv4_helpers import (
+    ALICE,
+    HOSTNAME,
+    REGION,
+    SERVICE,
+    TEMP,
+    botocore_signed,
+    received,
+)
+
+from sagegate.sigv4 import (
+    Identity,
+    SignedRequest,
+    SigV4Error,
+    SigV4Signer,
+    SigV4Verifier,
+    StaticIdentityStore,
+)
+from sagegate.sigv4.errors import SIGNATURE_MISMATCH
+
+T0 = 1704067200.0  # 2024-01-01T00:00:00Z
+URL = f"https://{HOSTNAME}/prod/predicted-ratings/321?items=101%2C131%2C162"
+
+
+def verifier(clock: float = T0, **kwargs: Any) -> SigV4Verifier:
+    return SigV4Verifier(
+        StaticIdentityStore([ALICE, TEMP]),
+        service=SERVICE,
+        region=REGION,
+        clock=lambda: clock,
+        **kwargs,
+    )
+
+
+def signed(
+    at: float = T0,
+    *,
+    identity: Identity = ALICE,
+    region: str = REGION,
+    service: str = SERVICE,
+    method: str = "GET",
+    url: str = URL,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> SignedRequest:
+    signer = SigV4Signer(identity, service=service, region=region, clock=lambda: at)
+    sent = dict(headers or {})
+    return received(url, method, sent | signer.sign(method, url, sent, body), body)
+
+
+def refusal(request: SignedRequest, **kwargs: Any) -> SigV4Error:
+    with pytest.raises(SigV4Error) as caught:
+        verifier(**kwargs).verify(request)
+    return caught.value
+
+
+def with_header(request: SignedRequest, name: str, value: str | None) -> SignedRequest:
+    kept = [(k, v) for k, v in request.headers if k.lower() != name.lower()]
+    if value is not None:
+        kept.append((name, value))
+    return dataclasses.replace(request, headers=kept)
+
+
+def test_a_valid_request_passes_the_fixture() -> None:
+    assert verifier().verify(signed()) == ALICE
+
+
+def test_mismatch_message_has_aws_layout() -> None:
+    request = SignedRequest(
+        "GET",
+        "/prod/x",
+        "",
+        [
+            ("Host", "example.com"),
+            ("X-Amz-Date", "20240101T000000Z"),
+            (
+                "Authorization",
+                f"AWS4-HMAC-SHA256 Credential={ALICE.access_key}/20240101/us-east-1/"
+                "execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+            ),
+        ],
+        b"",
+    )
+    canonical = (
+        "GET\n/prod/x\n\nhost:example.com\nx-amz-date:20240101T000000Z\n\nhost;x-amz-date\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
+    to_sign = (
+        "AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/execute-api/aws4_request\n"
+        + hashlib.sha256(canonical.encode()).hexdigest()
+    )
+    error = refusal(request)
+    assert error.kind == "mismatch"
+    assert error.error_type == "InvalidSignatureException"
+    assert error.message == (
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. Consult the service "
+        "documentation for details.\n\nThe Canonical String for this request should have "
+        f"been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda r: dataclasses.replace(r, method="POST"), id="method"),
+        pytest.param(lambda r: dataclasses.replace(r, raw_path=r.raw_path + "9"), id="path"),
+        pytest.param(
+            lambda r: dataclasses.replace(r, query_string="items=101%2C131"), id="query"
+        ),
+        pytest.param(lambda r: dataclasses.replace(r, query_string=""), id="query-dropped"),
+        pytest.param(lambda r: with_header(r, "X-Custom", "other"), id="signed-header"),
+        pytest.param(lambda r: with_header(r, "Host", "evil.example"), id="host"),
+        pytest.param(lambda r: dataclasses.replace(r, body=b"tampered"), id="body"),
+    ],
+)
+def test_tampering_is_a_mismatch(tamper: Any) -> None:
+    request = signed(headers={"X-Custom": "value"}, method="GET")
+    error = refusal(tamper(request))
+    assert error.kind == "mismatch"
+    assert error.message.startswith(SIGNATURE_MISMATCH + "\n\nThe Canonical String")
+
+
+def test_body_tampered_under_a_declared_hash() -> None:
+    body = b'{"a": 1}'
+    headers = {"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+    request = signed(method="POST", headers=headers, body=body)
+    assert verifier().verify(request) == ALICE
+    error = refusal(dataclasses.replace(request, body=b'{"a": 2}'))
+    assert error.kind == "content_sha_mismatch"
+    assert error.message == (
+        "The provided 'x-amz-content-sha256' header does not match what was computed."
+    )
+
+
+def test_expired_signature() -> None:
+    error = refusal(signed(T0), clock=T0 + 600)
+    assert error.kind == "expired"
+    assert error.message == (
+        "Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z "
+        "(20240101T001000Z - 5 min.)"
+    )
+
+
+def test_future_signature() -> None:
+    error = refusal(signed(T0 + 1200), clock=T0 + 600)
+    assert error.kind == "not_yet_valid"
+    assert error.message == (
+        "Signature not yet current: 20240101T002000Z is still later than 20240101T001500Z "
+        "(20240101T001000Z + 5 min.)"
+    )
+
+
+def test_wrong_region() -> None:
+    error = refusal(signed(region="eu-west-1"))
+    assert error.kind == "bad_scope"
+    assert error.message == "Credential should be scoped to a valid region, not 'eu-west-1'. "
+
+
+def test_wrong_service() -> None:
+    error = refusal(signed(service="sagemaker"))
+    assert (error.kind, error.message) == (
+        "bad_scope",
+        "Credential should be scoped to correct service: 'execute-api'. ",
+    )
+
+
+def test_wrong_region_and_service_are_reported_together() -> None:
+    error = refusal(signed(region="eu-west-1", service="sagemaker"))
+    assert error.message == (
+        "Credential should be scoped to a valid region, not 'eu-west-1'. "
+        "Credential should be scoped to correct service: 'execute-api'. "
+    )
+
+
+def test_scope_date_not_matching_x_amz_date() -> None:
+    request = with_header(signed(T0), "X-Amz-Date", "20231231T235959Z")
+    error = refusal(request)
+    assert error.kind == "bad_scope"
+    assert error.message == (
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+        "HTTP: '20240101' != '20231231', from '20231231T235959Z'. "
+    )
+
+
+def test_unknown_access_key() -> None:
+    stranger = Identity("AKIASTRANGER00000001", "x" * 40)
+    error = refusal(signed(identity=stranger))
+    assert (error.kind, error.message) == (
+        "unknown_key",
+        "The security token included in the request is invalid.",
+    )
+    assert error.error_type == "UnrecognizedClientException"
+
+
+def test_host_not_signed() -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("SignedHeaders=host;", "SignedHeaders=") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert (error.kind, error.message) == (
+        "mismatch",
+        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    )
+
+
+def test_missing_authentication() -> None:
+    request = SignedRequest("GET", "/prod/x", "a=1", [("Host", HOSTNAME)], b"")
+    error = refusal(request)
+    assert (error.kind, error.message) == ("missing", "Missing Authentication Token")
+    assert error.error_type == "MissingAuthenticationTokenException"
+
+
+def test_bearer_token_is_not_a_key_value_pair() -> None:
+    request = SignedRequest(
+        "GET", "/", "", [("Host", HOSTNAME), ("Authorization", "Bearer abc.def")], b""
+    )
+    error = refusal(request)
+    assert (error.kind, error.message) == (
+        "incomplete",
+        "'abc.def' not a valid key=value pair (missing equal-sign) in Authorization header: "
+        "'Bearer abc.def'.",
+    )
+
+
+def test_bare_token_lists_every_missing_part() -> None:
+    request = SignedRequest("GET", "/", "", [("Authorization", "eyJhbGciOi")], b"")
+    error = refusal(request)
+    assert error.kind == "incomplete"
+    assert error.message == (
+        "Authorization header requires 'Credential' parameter. Authorization header requires "
+        "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. "
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        "Authorization=eyJhbGciOi"
+    )
+
+
+def test_malformed_credential_and_date() -> None:
+    request = signed()
+    bad_credential = [
+        (k, v.replace("/us-east-1/", "/") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=bad_credential))
+    assert error.kind == "incomplete"
+    assert error.message.startswith("Credential must have exactly 5 slash-delimited elements")
+    error = refusal(with_header(request, "X-Amz-Date", "yesterday"))
+    assert error.message.startswith("Date must be in ISO-8601 'basic format'. Got 'yesterday'.")
+
+
+def test_presigned_url_past_its_expiry() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    url = signer.presign("GET", URL, expires=60)
+    request = received(url, "GET", {}, b"")
+    assert verifier(T0 + 59).verify(request) == ALICE
+    error = refusal(request, clock=T0 + 61)
+    assert error.kind == "expired"
+    assert error.message == (
+        "Signature expired: 20240101T000000Z is now earlier than 20240101T000001Z "
+        "(20240101T000101Z - 1 min.)"
+    )
+    long_lived = received(signer.presign("GET", URL, expires=3600), "GET", {}, b"")
+    assert verifier(T0 + 1800).verify(long_lived) == ALICE
+
+
+def test_presigned_url_tampered_or_incomplete() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    request = received(signer.presign("GET", URL, expires=60), "GET", {}, b"")
+    longer = request.query_string.replace("X-Amz-Expires=60", "X-Amz-Expires=600")
+    assert refusal(dataclasses.replace(request, query_string=longer)).kind == "mismatch"
+    no_signature = "&".join(
+        p for p in request.query_string.split("&") if not p.startswith("X-Amz-Signature")
+    )
+    error = refusal(dataclasses.replace(request, query_string=no_signature))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        "AWS query-string parameters must include 'X-Amz-Signature'. "
+        "Re-examine the query-string parameters.",
+    )
+
+
+def test_header_and_query_forms_together_are_refused() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    presigned = received(signer.presign("GET", URL), "GET", {}, b"")
+    both = with_header(presigned, "Authorization", "AWS4-HMAC-SHA256 Credential=x")
+    assert refusal(both).kind == "mismatch"
+
+
+@pytest.mark.parametrize(
+    ("identity", "sent_token"),
+    [
+        pytest.param(TEMP, "wrong-token", id="wrong"),
+        pytest.param(TEMP, None, id="missing"),
+        pytest.param(ALICE, "unexpected-token", id="unexpected"),
+    ],
+)
+def test_session_token_must_match(identity: Identity, sent_token: str | None) -> None:
+    request = with_header(signed(identity=identity), "X-Amz-Security-Token", sent_token)
+    error = refusal(request)
+    assert (error.kind, error.message) == (
+        "bad_token",
+        "The security token included in the request is invalid.",
+    )
+
+
+def test_wrong_session_token_from_botocore() -> None:
+    forged = dataclasses.replace(TEMP, session_token="forged")
+    error = refusal(botocore_signed("GET", URL, identity=forged), clock=time.time())
+    assert error.kind == "bad_token"
+
+
+def test_signatures_are_compared_in_constant_time() -> None:
+    calls: list[tuple[bytes, bytes]] = []
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return hmac.compare_digest(a, b)
+
+    request = signed()
+    assert verifier(compare_digest=spy).verify(request) == ALICE
+    given = dict(request.headers)["Authorization"].rsplit("=", 1)[1]
+    assert calls == [(given.encode(), given.encode())]
+    default = SigV4Verifier(StaticIdentityStore([]), service=SERVICE, region=REGION)
+    assert default._compare is hmac.compare_digest
+
+
+def test_signing_key_is_derived_once_for_many_requests() -> None:
+    check = verifier()
+    for i in range(50):
+        assert check.verify(signed(T0 + i % 60)) == ALICE
+    assert check.key_cache.derivations == 1
+    check.verify(signed(identity=TEMP, headers={"X-Amz-Security-Token": "tok-123"}))
+    assert check.key_cache.derivations == 2
