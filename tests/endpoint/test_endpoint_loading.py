@@ -150,3 +150,16 @@ def test_serve_refuses_an_invalid_endpoint_name(write_model: Any) -> None:
     )
     assert result.exit_code == 2
     assert "regular expression pattern" in result.output
+
+
+def test_serve_says_whether_sigv4_is_verified(write_model: Any) -> None:
+    bad = write_model("bad", "def model_fn(d):\n    raise ValueError('corrupt weights')\n")
+    args = ["serve", "--model-dir", str(bad), "--name", "ratings", "--port", "0"]
+    ignored = CliRunner().invoke(endpoint, args)
+    assert "SigV4: ignored" in ignored.output
+    assert "endpoint ratings: " in ignored.output
+    verified = CliRunner().invoke(endpoint, [*args, "--access-key", "AKIDX", "--secret-key", "s"])
+    assert "SigV4: verified (service sagemaker, region us-east-1); caller: AKIDX" in (
+        verified.output
+    )
+    assert verified.exit_code == 1

@@ -25,6 +25,7 @@ from tests.sigv4.sigv4_helpers import (
     botocore_signed,
     credentials,
     echo_app,
+    received,
 )
 
 from sagegate.sigv4 import SigV4Error, SigV4Signer, SigV4Verifier, StaticIdentityStore
@@ -99,7 +100,6 @@ def test_our_signer_output_verifies(path: str) -> None:
     signer = SigV4Signer(ALICE, service=SERVICE, region=REGION)
     headers = {"Content-Type": "application/json"}
     added = signer.sign("POST", HOST + path, headers, b"{}")
-    from sigv4_helpers import received
 
     request = received(HOST + path, "POST", headers | added, b"{}")
     assert verifier().verify(request) == ALICE
@@ -149,9 +149,9 @@ CURL = shutil.which("curl")
 
 def curl(url: str, *args: str, user: str = f"{ALICE.access_key}:{ALICE.secret_key}") -> Any:
     assert CURL is not None
+    command = [CURL, "-sS", "--max-time", "10", "--aws-sigv4", f"aws:amz:{REGION}:{SERVICE}"]
     result = subprocess.run(
-        [CURL, "-sS", "--max-time", "10", "--aws-sigv4", f"aws:amz:{REGION}:{SERVICE}"]
-        + ["--user", user, *args, url],
+        [*command, "--user", user, *args, url],
         capture_output=True,
         timeout=20,
         check=True,
@@ -166,9 +166,7 @@ def test_curl_aws_sigv4_through_a_real_server(run_server: Callable[..., Any]) ->
             assert curl(base + path)["access_key"] == ALICE.access_key, path
         assert curl(base + "/prod/x", "-d", '{"a": 1}')["access_key"] == ALICE.access_key
         token = f"x-amz-security-token: {TEMP.session_token}"
-        answer = curl(
-            base + "/prod/x", "-H", token, user=f"{TEMP.access_key}:{TEMP.secret_key}"
-        )
+        answer = curl(base + "/prod/x", "-H", token, user=f"{TEMP.access_key}:{TEMP.secret_key}")
         assert answer["access_key"] == TEMP.access_key
         refused = curl(base + "/prod/x", user=f"{ALICE.access_key}:wrong-secret")
         assert refused["kind"] == "mismatch"

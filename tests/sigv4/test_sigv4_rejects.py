@@ -116,9 +116,7 @@ def test_mismatch_message_has_aws_layout() -> None:
     [
         pytest.param(lambda r: dataclasses.replace(r, method="POST"), id="method"),
         pytest.param(lambda r: dataclasses.replace(r, raw_path=r.raw_path + "9"), id="path"),
-        pytest.param(
-            lambda r: dataclasses.replace(r, query_string="items=101%2C131"), id="query"
-        ),
+        pytest.param(lambda r: dataclasses.replace(r, query_string="items=101%2C131"), id="query"),
         pytest.param(lambda r: dataclasses.replace(r, query_string=""), id="query-dropped"),
         pytest.param(lambda r: with_header(r, "X-Custom", "other"), id="signed-header"),
         pytest.param(lambda r: with_header(r, "Host", "evil.example"), id="host"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,16 +45,24 @@ def _endpoints(
     return endpoints
 
 
-def _identities(verify: bool, access_key: str | None, secret_key: str | None) -> list[Identity]:
+def _identities(
+    verify: bool, access_key: str | None, secret_key: str | None
+) -> tuple[list[Identity], str]:
+    """Who may call, and a line saying where that identity came from."""
     if access_key or secret_key:
         if not (access_key and secret_key):
             raise click.BadParameter("give both --access-key and --secret-key")
-        return [Identity(access_key=access_key, secret_key=secret_key)]
+        return [Identity(access_key=access_key, secret_key=secret_key)], "--access-key"
     if not verify:
-        return []
-    # The shared identity loader (environment credentials, profile, or the local key pair).
-    loader: Any = importlib.import_module("sagegate.identities").load_identities
-    return list(loader())
+        return [], ""
+    # The shared loader: the standard AWS credentials, else the local key pair.
+    from sagegate.identities import load_identities
+
+    loaded = load_identities()
+    where = loaded.source if loaded.path is None else f"{loaded.source} {loaded.path}"
+    if loaded.created:
+        where += f" (new key pair; secret key: {loaded.primary.secret_key})"
+    return [loaded.primary], where
 
 
 async def _serve(host: EndpointHost, config: Any) -> ModelLoadError | None:
@@ -125,7 +132,7 @@ def serve(
     import uvicorn
 
     endpoints = _endpoints(model_dir, name, models)
-    identities = _identities(verify_sigv4, access_key, secret_key)
+    identities, source = _identities(verify_sigv4, access_key, secret_key)
     runtime = EndpointHost(endpoints, invocation_timeout=timeout, region=region)
     verifier = (
         SigV4Verifier(StaticIdentityStore(identities), service="sagemaker", region=region)
@@ -140,7 +147,9 @@ def serve(
         click.echo("SigV4: ignored (any or no signature is accepted).")
     else:
         keys = ", ".join(identity.access_key for identity in identities)
-        click.echo(f"SigV4: verified (service sagemaker, region {region}); identities: {keys}")
+        click.echo(
+            f"SigV4: verified (service sagemaker, region {region}); caller: {keys} [{source}]"
+        )
     click.echo("Loading models in the background; /ping answers 503 until they are loaded.")
     config = uvicorn.Config(
         create_app(runtime, verifier=verifier),

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.chain import Chain
@@ -38,9 +38,11 @@ from sagegate.gateway.steps.throttle import Throttle
 from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
-from sagegate.iam_policy import PolicyDocument
 from sagegate.sigv4 import IdentityStore, SigV4Verifier
 from sagegate.spec import Spec, SpecError
+
+if TYPE_CHECKING:
+    from sagegate.iam_policy import PolicyDocument
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -84,6 +86,7 @@ def _load_policy(spec: Spec, override: dict[str, Any] | None) -> PolicyDocument 
     document: Any = override if override is not None else spec.api.policy
     if document is None:
         return None
+    from sagegate.iam_policy import PolicyDocument
     if isinstance(document, Path):
         try:
             document = json.loads(document.read_text(encoding="utf-8"))

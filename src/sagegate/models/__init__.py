@@ -1,1 +1,1 @@
-"""Models that sagegate ships ready to serve; `movielens` is the default `movie-ratings` endpoint."""
+"""Models that sagegate ships ready to serve; `movielens` is the default `movie-ratings`."""

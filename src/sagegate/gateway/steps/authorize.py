@@ -6,6 +6,8 @@ The messages and error types are API Gateway's own, so clients see what they wou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import (
     AccessDenied,
@@ -15,8 +17,10 @@ from sagegate.gateway.responses import (
     MissingAuthenticationToken,
     UnrecognizedClient,
 )
-from sagegate.iam_policy import PolicyDocument
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+
+if TYPE_CHECKING:
+    from sagegate.iam_policy import PolicyDocument
 
 # SigV4Error.kind -> the gateway response API Gateway gives for it.
 _ERRORS: dict[str, tuple[type[GatewayError], str | None]] = {

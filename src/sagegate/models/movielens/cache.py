@@ -87,8 +87,10 @@ def load_model(path: Path) -> RatingModel:
         item_bias=arrays["item_bias"].astype(np.float32),
     )
     shape = (len(model.user_ids), len(model.item_ids))
-    if model.scores.shape != shape or model.user_bias.shape != shape[:1] or (
-        model.item_bias.shape != shape[1:]
+    if (
+        model.scores.shape != shape
+        or model.user_bias.shape != shape[:1]
+        or (model.item_bias.shape != shape[1:])
     ):
         raise CorruptCacheError(f"{path}: arrays of inconsistent shapes")
     return model

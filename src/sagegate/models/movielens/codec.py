@@ -81,8 +81,7 @@ def _id(instance: object, side: str, where: str) -> int:
     if value is None:
         raise InvalidInputError(f"{where}.{side} is missing")
     raise InvalidInputError(
-        f"{where}.{side} must be a list with one {_SIDES[side]} "
-        "(an integer or a numeric string)"
+        f"{where}.{side} must be a list with one {_SIDES[side]} (an integer or a numeric string)"
     )
 
 

@@ -45,9 +45,11 @@ class RatingMatrix:
     @property
     def user_counts(self) -> Vector:
         """Ratings per user."""
-        return self.mask.sum(axis=1)
+        counts: Vector = self.mask.sum(axis=1)
+        return counts
 
     @property
     def item_counts(self) -> Vector:
         """Ratings per movie."""
-        return self.mask.sum(axis=0)
+        counts: Vector = self.mask.sum(axis=0)
+        return counts

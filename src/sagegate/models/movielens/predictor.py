@@ -52,9 +52,7 @@ class RatingModel:
         object.__setattr__(self, "_user_table", _lookup_table(self.user_ids))
         object.__setattr__(self, "_item_table", _lookup_table(self.item_ids))
 
-    def predict(
-        self, users: npt.ArrayLike, items: npt.ArrayLike
-    ) -> npt.NDArray[np.float32]:
+    def predict(self, users: npt.ArrayLike, items: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Ratings for the (user, movie) pairs, MovieLens ids; unknown ids get the fallback."""
         user_ids = np.asarray(users, dtype=np.int64)
         item_ids = np.asarray(items, dtype=np.int64)

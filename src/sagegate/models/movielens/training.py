@@ -50,7 +50,9 @@ class Components:
 
 
 def fit_components(
-    ratings: Ratings, hp: Hyperparameters = DEFAULT_HYPERPARAMETERS, on_step: StepCallback | None = None
+    ratings: Ratings,
+    hp: Hyperparameters = DEFAULT_HYPERPARAMETERS,
+    on_step: StepCallback | None = None,
 ) -> Components:
     """Fit the four components on `ratings`."""
     step = on_step or (lambda _description: None)
@@ -91,7 +93,9 @@ def fit_components(
 
 
 def train(
-    ratings: Ratings, hp: Hyperparameters = DEFAULT_HYPERPARAMETERS, on_step: StepCallback | None = None
+    ratings: Ratings,
+    hp: Hyperparameters = DEFAULT_HYPERPARAMETERS,
+    on_step: StepCallback | None = None,
 ) -> RatingModel:
     """Train the served model on `ratings`."""
     components = fit_components(ratings, hp, on_step)

@@ -1,0 +1,119 @@
+"""Java String methods, printing, equality, truthiness and arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts
+from sagegate.gateway.vtl.java_regex import split
+from sagegate.gateway.vtl.values import java_double
+
+FACTS = RequestFacts(http_method="GET", path="/p", resource_path="/p", stage="s")
+
+
+def render(source: str) -> str:
+    return MappingTemplate(source).render(FACTS).output
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#set($s = 'a,b,,c,,')$s.split(',')", "[a, b, , c]"),
+        ("#set($s = 'a1b22c')$s.split('\\d+')", "[a, b, c]"),
+        ("#set($s = 'a.b')$s.split('.').size()", "0"),
+        ("#set($s = 'abc')$s.split('')", "[a, b, c]"),
+        ("#set($s = 'a,b,c')$s.split(',', 2)", "[a, b,c]"),
+        ("#set($s = 'john smith')$s.replaceAll('(\\w+) (\\w+)', '$2 $1')", "smith john"),
+        ("#set($s = 'a-b-c')$s.replaceFirst('-', '+')", "a+b-c"),
+        ("#set($s = 'a.b.c')$s.replace('.', '/')", "a/b/c"),
+        ("#set($s = 'abc')$s.matches('b')|$s.matches('a.c')", "false|true"),
+        ("#set($s = 'abc')$s.indexOf('z')|$s.indexOf('c')|$s.lastIndexOf('a')", "-1|2|0"),
+        ("#set($s = 'abcdef')$s.substring(2)|$s.substring(1, 3)", "cdef|bc"),
+        ("#set($s = '  hi ')[$s.trim()]|$s.length()", "[hi]|5"),
+        ("#set($s = 'Ab')$s.toUpperCase()$s.toLowerCase()", "ABab"),
+        ("#set($s = 'abc')$s.contains('b')$s.startsWith('a')$s.endsWith('c')", "truetruetrue"),
+        (
+            "#set($s = '')$s.isEmpty()|$s.equals('')|'x'.equalsIgnoreCase('X')",
+            "true|true|'x'.equalsIgnoreCase('X')",
+        ),
+        ("#set($s = 'abc')$s.charAt(1)$s.concat('d')", "babcd"),
+        ("#set($s = 'abc')$s.python_only()|$s.__class__", "|"),
+    ],
+)
+def test_string_methods(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def test_java_split_edge_cases() -> None:
+    assert split("", ",") == [""]
+    assert split(",,,", ",") == []
+    assert split("a,b,,", ",", -1) == ["a", "b", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("$x", ""),
+        ("$!x ${x} $x.y.z", "  "),
+        ("#set($m = {'a': 1, 'b': [1, 2], 'c': {'d': true}})$m", "{a=1, b=[1, 2], c={d=true}}"),
+        ("#set($l = [1, 'a', 2.5])$l", "[1, a, 2.5]"),
+        ("#set($m = {})#set($ignore = $m.put('k', $nothing))$m", "{k=null}"),
+        ("#set($m = {'a': 1})$m.keySet() $m.values() $m.entrySet() $m.size()", "[a] [1] [a=1] 1"),
+        ("#set($l = [])$l.add(1)$l.add(2)$l $l.get(1) $l.isEmpty()", "truetrue[1, 2] 2 false"),
+        ("${context.identity}|$context.requestOverride", "|"),
+    ],
+)
+def test_printing(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def test_doubles_print_like_java() -> None:
+    assert java_double(2.0) == "2.0"
+    assert java_double(3.52) == "3.52"
+    assert java_double(1e7) == "1.0E7"
+    assert java_double(-1.25e-4) == "-1.25E-4"
+    assert java_double(0.001) == "0.001"
+    assert java_double(float("nan")) == "NaN"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#if($nothing == '')T#else F#end", "T"),
+        ("#if($nothing == $null)T#else F#end", "T"),
+        ("#if($nothing != '')T#else F#end", " F"),
+        ("#if([] == '')T#else F#end", " F"),
+        ("#if('5' == 5)T#else F#end", "T"),
+        ("#if(1 == 1.0)T#else F#end", "T"),
+        ("#if($nothing)T#else F#end", "T"),
+        ("#if('')T#else F#end", "T"),
+        ("#if(0)T#else F#end", "T"),
+        ("#if(false)T#else F#end", " F"),
+        ("#if(!'')T#else F#end", " F"),
+        ("#if('a' < 'b')T#else F#end", " F"),
+        ("#if(2 > 1 && $nothing)T#else F#end", "T"),
+    ],
+)
+def test_conditions(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#set($x = 7 / 2)$x", "3"),
+        ("#set($x = -7 / 2)$x", "-3"),
+        ("#set($x = -7 % 3)$x", "-1"),
+        ("#set($x = 7.0 / 2)$x", "3.5"),
+        ("#set($x = 'n' + 1)$x", "n1"),
+        ("#set($x = 1 / 0)[$x]", "[]"),
+        ("#set($x = $nothing + 1)[$x]", "[]"),
+        ("#set($x = 3 - 1 * 2)$x", "1"),
+    ],
+)
+def test_arithmetic(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+def test_set_swallows_blanks_before_it() -> None:
+    assert render("a\n   #set($x = 1)\nb$x #set($y = 2)c$y") == "a\nb1c2"

@@ -1,0 +1,175 @@
+"""MappingTemplate: compile once, errors, overrides, the blog's templates, limits."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from airspeed import operators as av
+
+from sagegate.gateway.vtl import (
+    FOREACH_MAX_ITERATIONS,
+    MappingTemplate,
+    RequestFacts,
+    TemplateError,
+    build_context_variables,
+)
+
+BLOG_REQUEST = """{
+    "instances": [
+#set( $user_id = $input.params("user_id") )
+#set( $items = $input.params("items") )
+#foreach( $item in $items.split(",") )
+    {"in0": [$user_id], "in1": [$item]}#if( $foreach.hasNext ),#end
+    $esc.newline
+#end
+    ]
+}"""
+BLOG_RESPONSE = """{
+    "ratings": [
+#set( $predictions = $input.path("$.predictions") )
+#foreach( $item in $predictions )
+    $item.scores[0]#if( $foreach.hasNext ),#end
+    $esc.newline
+#end
+    ]
+}"""
+ENDPOINT_BODY = '{"predictions": [{"scores": [3.52]}, {"scores": [4.1]}, {"scores": [2.0]}]}'
+
+
+def blog_facts() -> RequestFacts:
+    return RequestFacts(
+        http_method="GET",
+        path="/prod/predicted-ratings/321",
+        resource_path="/predicted-ratings/{user_id}",
+        stage="prod",
+        path_params={"user_id": "321"},
+        query={"items": ["101,131,162"]},
+        headers={"Host": "api.example.com"},
+    )
+
+
+def render(source: str, **facts: Any) -> str:
+    values: dict[str, Any] = {"http_method": "GET", "path": "/p", "resource_path": "/p"}
+    values.setdefault("stage", "dev")
+    return MappingTemplate(source).render(RequestFacts(**(values | facts))).output
+
+
+def test_blog_request_template_makes_the_object2vec_body() -> None:
+    output = MappingTemplate(BLOG_REQUEST).render(blog_facts()).output
+    assert json.loads(output) == {
+        "instances": [
+            {"in0": [321], "in1": [101]},
+            {"in0": [321], "in1": [131]},
+            {"in0": [321], "in1": [162]},
+        ]
+    }
+
+
+def test_blog_response_template_makes_the_ratings_list() -> None:
+    output = MappingTemplate(BLOG_RESPONSE).render(blog_facts(), body=ENDPOINT_BODY).output
+    assert json.loads(output) == {"ratings": [3.52, 4.1, 2.0]}
+    assert "2.0" in output  # a Java Double prints with its fraction
+
+
+def test_compiles_once_and_never_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = 0
+    original = av.TemplateBody.parse
+
+    def counting_parse(self: av.TemplateBody) -> None:
+        nonlocal parses
+        parses += 1
+        original(self)
+
+    monkeypatch.setattr(av.TemplateBody, "parse", counting_parse)
+    template = MappingTemplate(BLOG_REQUEST)
+    assert parses == 1
+    for _ in range(50):
+        template.render(blog_facts())
+    assert parses == 1
+
+
+def test_renders_concurrently_from_one_compiled_template() -> None:
+    template = MappingTemplate(BLOG_RESPONSE)
+    outputs: list[str] = []
+    lock = threading.Lock()
+
+    def work(score: float) -> None:
+        body = json.dumps({"predictions": [{"scores": [score]}] * 3})
+        for _ in range(20):
+            out = json.loads(template.render(blog_facts(), body=body).output)
+            with lock:
+                outputs.append(json.dumps(out) if out["ratings"] == [score] * 3 else "bad")
+
+    threads = [threading.Thread(target=work, args=(i + 0.5,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(outputs) == 80 and "bad" not in outputs
+
+
+def test_parse_error_names_line_and_column() -> None:
+    with pytest.raises(TemplateError, match=r"line 3, column \d+: expected #else, #elseif or #end"):
+        MappingTemplate('{\n#if($x == 1)\n"unclosed"')
+
+
+def test_render_error_is_a_template_error() -> None:
+    template = MappingTemplate("$input.path('$.a')")
+    facts = RequestFacts(http_method="POST", path="/p", resource_path="/p", stage="s", body=b"x")
+    with pytest.raises(TemplateError, match="not valid JSON"):
+        template.render(facts)
+    with pytest.raises(TemplateError, match="out of range"):
+        MappingTemplate("$input.body.substring(5)").render(facts)
+
+
+def test_foreach_stops_silently_after_1000_iterations() -> None:
+    output = render("#foreach($i in [1..1500])x#end")
+    assert FOREACH_MAX_ITERATIONS == 1000
+    assert output == "x" * 1000
+
+
+def test_foreach_scope_variables_and_set_inside_the_loop() -> None:
+    source = (
+        "#foreach($i in ['a', 'b'])$foreach.index$foreach.count$velocityCount"
+        "$foreach.first$foreach.last#set($last = $i)|#end$last/$i"
+    )
+    assert render(source) == "011truefalse|122falsetrue|b/"
+
+
+def test_foreach_over_a_map_walks_its_values() -> None:
+    assert render("#set($m = {'a': 1, 'b': 2})#foreach($v in $m)$v#end") == "12"
+
+
+def test_macro_and_evaluate_print_literally() -> None:
+    assert render("#macro(hi $n)Hi $n#end#hi('x')") == "#hi('x')"
+    assert render("#evaluate('$x')") == "#evaluate('$x')"
+
+
+def test_overrides_are_read_back_from_context() -> None:
+    facts = blog_facts()
+    context = build_context_variables(facts)
+    source = (
+        "#set($context.requestOverride.header.h = 'v')"
+        "#set($context.requestOverride.querystring.q = 1)"
+        "#set($context.responseOverride.status = 201)"
+        "#set($context.responseOverride.header.r = 'x')"
+    )
+    result = MappingTemplate(source).render(facts, context=context)
+    assert dict(result.request_override.header) == {"h": "v"}
+    assert dict(result.request_override.querystring) == {"q": "1"}
+    assert result.response_override.status == 201
+    assert dict(result.response_override.header) == {"r": "x"}
+    later = MappingTemplate("$context.responseOverride.status").render(facts, context=context)
+    assert later.output == "201"
+
+
+def test_non_numeric_status_override_is_an_error() -> None:
+    with pytest.raises(TemplateError, match="status"):
+        render("#set($context.responseOverride.status = 'abc')")
+
+
+def test_stage_variables() -> None:
+    assert render("[$stageVariables.a][$stageVariables.b]", stage_variables={"a": "1"}) == "[1][]"
