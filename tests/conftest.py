@@ -14,3 +14,15 @@ from tests.servers import serve_in_thread
 def run_server() -> Callable[..., Any]:
     """`with run_server(app) as url:` — a real uvicorn server for one test."""
     return serve_in_thread
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the suite out of the user's cache and config directories.
+
+    The default model trains once per session into this cache and is reused by every test.
+    """
+    import os
+
+    os.environ.setdefault("SAGEGATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    os.environ.setdefault("SAGEGATE_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))

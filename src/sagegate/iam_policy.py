@@ -233,5 +233,8 @@ def denial_message(
     resource ARN; `mask=False` keeps it whole.
     """
     resource = mask_account(resource_arn) if mask else resource_arn
-    text = f"User: {principal_arn} is not authorized to perform: {INVOKE_ACTION} on resource: {resource}"
+    text = (
+        f"User: {principal_arn} is not authorized to perform: {INVOKE_ACTION} "
+        f"on resource: {resource}"
+    )
     return text + " with an explicit deny" if explicit else text

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from botocore.configloader import load_config  # type: ignore[import-untyped]
-from botocore.credentials import (  # type: ignore[import-untyped]
+from botocore.configloader import load_config
+from botocore.credentials import (
     ConfigProvider,
     CredentialResolver,
     EnvProvider,

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.chain import Chain
@@ -38,11 +38,9 @@ from sagegate.gateway.steps.throttle import Throttle
 from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
+from sagegate.iam_policy import Policy, PolicyError
 from sagegate.sigv4 import IdentityStore, SigV4Verifier
 from sagegate.spec import Spec, SpecError
-
-if TYPE_CHECKING:
-    from sagegate.iam_policy import PolicyDocument
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -82,19 +80,18 @@ def _compile(key: str, source: str) -> MappingTemplate:
         raise SpecError(f"invalid spec: {key}: the template does not compile: {exc}") from None
 
 
-def _load_policy(spec: Spec, override: dict[str, Any] | None) -> PolicyDocument | None:
+def _load_policy(spec: Spec, override: dict[str, Any] | None) -> Policy | None:
     document: Any = override if override is not None else spec.api.policy
     if document is None:
         return None
-    from sagegate.iam_policy import PolicyDocument
     if isinstance(document, Path):
         try:
             document = json.loads(document.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
     try:
-        return PolicyDocument.parse(document)
-    except ValueError as exc:
+        return Policy.parse(document)
+    except PolicyError as exc:
         raise SpecError(f"invalid spec: api.policy: {exc}") from None
 
 
@@ -152,7 +149,9 @@ class Gateway:
             Authorize(
                 verifier=verifier,
                 policy=_load_policy(spec, settings.policy),
-                arn_prefix=f"arn:aws:execute-api:{settings.region}:{settings.account_id}:{self.api_id}",
+                region=settings.region,
+                account_id=settings.account_id,
+                api_id=self.api_id,
             ),
             Throttle.build(
                 api_key_required=spec.api.api_key_required,
@@ -271,8 +270,9 @@ class Gateway:
             response = self._reject(request, RequestTooLarge())
         else:
             request.body = body
-            response = (await self.handle(request)).response
-            assert response is not None
+            handled = (await self.handle(request)).response
+            assert handled is not None
+            response = handled
         await send(
             {
                 "type": "http.response.start",

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from sagegate.gateway.trace import TraceIds
 from sagegate.gateway.vtl.facts import RequestFacts
+from sagegate.gateway.vtl.values import ContextMap
 from sagegate.sigv4 import Identity
 
 
@@ -135,7 +136,7 @@ class Invocation:
     # authorize / api key
     caller: Caller = field(default_factory=Caller)
     # $context (built lazily by the integration request step; responseOverride lives in it)
-    template_context: dict[str, Any] | None = None
+    template_context: ContextMap | None = None
     facts: RequestFacts | None = None
     selected_template: str | None = None
     response_template: str | None = None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sagegate.gateway.context import Invocation
-from sagegate.gateway.vtl import RequestFacts, build_context_variables
+from sagegate.gateway.vtl import ContextMap, RequestFacts, build_context_variables
 from sagegate.gateway.vtl.facts import IdentityFacts
 
 
-def template_inputs(ctx: Invocation) -> tuple[RequestFacts, dict[str, Any]]:
+def template_inputs(ctx: Invocation) -> tuple[RequestFacts, ContextMap]:
     """The request facts and the `$context` map, shared by the request and response templates.
 
     The response template sees the same `$context` the request template left (its

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from rich.console import Console
@@ -45,6 +49,15 @@ def example_url(spec: Spec, base: str) -> str:
     return url + ("?" + "&".join(query) if query else "")
 
 
+def describe_identities(identities: LocalIdentities) -> str:
+    """Which key may call, and where it came from."""
+    key = identities.primary.access_key
+    if identities.source == "local-key-file":
+        state = "created now" if identities.created else "stored"
+        return f"{key} (local key pair, {state} in {identities.path}, mode 0600)"
+    return f"{key} (your AWS credentials, from {identities.source})"
+
+
 def banner(spec: Spec, spec_path: Path | None, base: str, identities: LocalIdentities | None,
            target_line: str, region: str) -> str:
     """What `serve` prints at start: the URL, who may call, and a command that works."""
@@ -60,7 +73,7 @@ def banner(spec: Spec, spec_path: Path | None, base: str, identities: LocalIdent
         lines.append(f"  try:       curl {shlex.quote(url)}")
     else:
         primary = identities.primary
-        lines.append(f"  auth:      AWS_IAM (SigV4); callers: {identities.describe()}")
+        lines.append(f"  auth:      AWS_IAM (SigV4); callers: {describe_identities(identities)}")
         token = (
             f" -H {shlex.quote('x-amz-security-token: ' + primary.session_token)}"
             if primary.session_token
@@ -75,6 +88,26 @@ def banner(spec: Spec, spec_path: Path | None, base: str, identities: LocalIdent
         lines.append(f"  api key:   send -H 'x-api-key: {spec.usage_plan.api_keys[0]}'")
     lines.append("  Ctrl-C stops (in-flight requests finish first).")
     return "\n".join(lines)
+
+
+@contextmanager
+def _exit_zero_after_signals() -> Iterator[None]:
+    """A drained shutdown is a clean exit: status 0, not death by the signal.
+
+    uvicorn handles SIGINT/SIGTERM itself (drain, then stop; a second signal forces the
+    exit) and afterwards re-raises the signal to the handler that was installed before it.
+    Installing a no-op there makes the drained shutdown end with status 0.
+    """
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """Swallow the signal uvicorn re-raises after it has shut down."""
 
 
 def run(
@@ -116,15 +149,16 @@ def run(
         lifespan="on",
         access_log=False,
         log_level="warning",
-        timeout_graceful_shutdown=spec.api.integration_timeout_ms / 1000 + 1,
+        timeout_graceful_shutdown=spec.api.integration_timeout_ms // 1000 + 1,
     )
     server = uvicorn.Server(config)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
         sock = config.bind_socket()
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
+        Multiprocess(config, sockets=[sock]).run()
         return 0
-    server.run()
+    with _exit_zero_after_signals():
+        server.run()
     # uvicorn returns after a graceful shutdown; a failed start leaves `started` False.
     return 0 if server.started else 3

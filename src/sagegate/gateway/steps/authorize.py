@@ -6,8 +6,6 @@ The messages and error types are API Gateway's own, so clients see what they wou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import (
     AccessDenied,
@@ -17,10 +15,9 @@ from sagegate.gateway.responses import (
     MissingAuthenticationToken,
     UnrecognizedClient,
 )
+from sagegate.iam_policy import Decision, Policy, denial_message, invoke_resource_arn
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
-if TYPE_CHECKING:
-    from sagegate.iam_policy import PolicyDocument
 
 # SigV4Error.kind -> the gateway response API Gateway gives for it.
 _ERRORS: dict[str, tuple[type[GatewayError], str | None]] = {
@@ -46,13 +43,16 @@ class Authorize:
         self,
         *,
         verifier: SigV4Verifier | None,
-        policy: PolicyDocument | None,
-        arn_prefix: str,
+        policy: Policy | None,
+        region: str,
+        account_id: str,
+        api_id: str,
     ) -> None:
         self.verifier = verifier
         self.policy = policy
-        # arn:aws:execute-api:{region}:{account}:{api_id}
-        self.arn_prefix = arn_prefix
+        self.region = region
+        self.account_id = account_id
+        self.api_id = api_id
 
     async def __call__(self, ctx: Invocation) -> None:
         request = ctx.request
@@ -74,14 +74,18 @@ class Authorize:
             ctx.caller.identity = identity
             principal = identity.arn
         if self.policy is not None:
-            below_stage = request.path[len(ctx.stage) + 1 :]
-            resource = f"{self.arn_prefix}/{ctx.stage}/{request.http_method}{below_stage}"
-            decision = self.policy.evaluate(
-                principal=principal, action="execute-api:Invoke", resource=resource
+            resource = invoke_resource_arn(
+                region=self.region,
+                account_id=self.account_id,
+                api_id=self.api_id,
+                stage=ctx.stage,
+                method=request.http_method,
+                path=request.path[len(ctx.stage) + 1 :],
             )
-            if not decision.allowed:
-                suffix = " with an explicit deny" if decision.explicit_deny else ""
+            decision = self.policy.evaluate(principal_arn=principal, resource=resource)
+            if decision is not Decision.ALLOW:
                 raise AccessDenied(
-                    f"User: {principal} is not authorized to perform: execute-api:Invoke "
-                    f"on resource: {resource}{suffix}"
+                    denial_message(
+                        principal, resource, explicit=decision is Decision.EXPLICIT_DENY
+                    )
                 )

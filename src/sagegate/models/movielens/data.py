@@ -46,12 +46,12 @@ class Ratings:
         return Ratings(self.users[mask], self.items[mask], self.ratings[mask])
 
 
-def find_data_file() -> Path:
+def find_data_file(package: str = "recbole") -> Path:
     """The path of ``ml-100k.inter`` inside the installed recbole package.
 
     recbole is located without being imported: importing it needs torch, which we do not install.
     """
-    spec = importlib.util.find_spec("recbole")
+    spec = importlib.util.find_spec(package)
     locations = list(spec.submodule_search_locations or []) if spec else []
     for location in locations:
         candidate = Path(location) / _INTER_FILE

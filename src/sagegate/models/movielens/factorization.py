@@ -49,8 +49,12 @@ def _solve_side(
     other side's bias and the global mean (and is zero where unrated)."""
     rank = fixed.shape[1]
     features = np.hstack([fixed, np.ones((len(fixed), 1), dtype=np.float32)])
-    outer = (features[:, :, None] * features[:, None, :]).reshape(len(features), -1)
-    gram = (mask @ outer).reshape(-1, rank + 1, rank + 1)
+    # The normal matrices are symmetric: build only the upper triangle (half the BLAS work).
+    upper, lower = np.triu_indices(rank + 1)
+    packed = mask @ (features[:, upper] * features[:, lower])
+    gram = np.empty((len(mask), rank + 1, rank + 1), dtype=np.float32)
+    gram[:, upper, lower] = packed
+    gram[:, lower, upper] = packed
     ridge = np.empty((len(mask), rank + 1), dtype=np.float32)
     # max(count, 1) keeps the system invertible for a row with no ratings (its factors -> 0).
     ridge[:, :rank] = np.float32(factor_reg) * np.maximum(counts, 1.0)[:, None]

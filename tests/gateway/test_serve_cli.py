@@ -1,0 +1,94 @@
+"""`sagegate serve` as a user runs it: a real process, its banner, its curl, its signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str], deadline_s: float = 90) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early: {process.communicate()}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("serve did not come up")
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEGATE_CONFIG"))
+    }
+    environ["SAGEGATE_CONFIG_DIR"] = str(tmp_path / "config")
+    environ["HOME"] = str(tmp_path)  # no ~/.aws/credentials: the local key pair is made
+    return environ
+
+
+def test_serve_prints_a_curl_that_works_and_stops_cleanly_on_sigterm(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sagegate", "serve", "--port", str(port), "--access-log", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        # The banner went to stderr before the server started listening.
+        os.set_blocking(process.stderr.fileno(), False)  # type: ignore[union-attr]
+        banner = process.stderr.read() or ""  # type: ignore[union-attr]
+        assert f"http://127.0.0.1:{port}/prod/predicted-ratings/{{user_id}}" in banner
+        key_file = tmp_path / "config" / "local-credentials.json"
+        assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+        curl_line = next(line for line in banner.splitlines() if "curl --aws-sigv4" in line)
+        command = shlex.split(curl_line.split("try:", 1)[1])
+        result = subprocess.run(
+            [command[0], "-sS", "--max-time", "30", *command[1:]],
+            capture_output=True, text=True, timeout=60, check=True,
+        )
+        ratings = json.loads(result.stdout)["ratings"]
+        assert len(ratings) == 3 and all(1 <= r <= 5 for r in ratings)
+        unsigned = requests.get(f"http://127.0.0.1:{port}/prod/predicted-ratings/1?items=1", timeout=10)
+        assert unsigned.status_code == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+    assert code == 0
+    lines = log.read_text().splitlines()
+    assert [json.loads(line)["status"] for line in lines[-2:]] == ["200", "403"]
+
+
+def test_serve_refuses_a_bad_spec_naming_the_key(env: dict[str, str], tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("endpoint_name: bad_name\nresource_path: x\nrequest_mapping_template: '{}'\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sagegate", "serve", str(spec)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert result.returncode != 0
+    assert re.search(r"endpoint_name: 'bad_name' is not a SageMaker endpoint name", result.stderr)
