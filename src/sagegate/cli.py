@@ -102,7 +102,12 @@ def invoke(
         queries = [_split(item, "=", "--query") for item in query]
         headers = dict(_split(item, ":", "--header") for item in header)
         code = run_invoke(
-            spec_path, path, query=queries, headers=headers, body=body, method=method,
+            spec_path,
+            path,
+            query=queries,
+            headers=headers,
+            body=body,
+            method=method,
             sign=not no_sign,
         )
     except SpecError as exc:

@@ -95,7 +95,11 @@ def test_deployment_with_overwritten_properties() -> None:
                     {"StatusCode": "400", "SelectionPattern": "4\\d{2}"},
                 ]
             },
-            "MethodResponses": [{"StatusCode": "200"}, {"StatusCode": "500"}, {"StatusCode": "400"}],
+            "MethodResponses": [
+                {"StatusCode": "200"},
+                {"StatusCode": "500"},
+                {"StatusCode": "400"},
+            ],
         },
     )
     template.has_resource_properties(
@@ -128,7 +132,7 @@ def test_additional_request_templates() -> None:
 
 def test_api_key_requires_a_usage_plan() -> None:
     stack = cdk.Stack()
-    with pytest.raises(RuntimeError, match="^Error - if API key is required") as caught:
+    with pytest.raises(RuntimeError, match=r"^Error - if API key is required") as caught:
         ApiGatewayToSageMakerEndpoint(
             stack,
             "test-apigateway-sagemaker",

@@ -27,7 +27,9 @@ def invocation(
         request_id="11111111-2222-3333-4444-555555555555",
         extended_request_id="AbCdEfGhIjKlMnO=",
         request_time_epoch_ms=1_732_000_000_123,
-        trace=TraceIds(root="1-67000000-0123456789abcdef01234567", parent="0011223344556677", sampled=True),
+        trace=TraceIds(
+            root="1-67000000-0123456789abcdef01234567", parent="0011223344556677", sampled=True
+        ),
         api_id="abcdefghij",
         account_id="000000000000",
         region="us-east-1",

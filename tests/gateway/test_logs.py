@@ -22,8 +22,16 @@ def test_json_with_standard_fields_order_and_values() -> None:
     line = AccessLogFormat("json").render(finished())
     parsed = json.loads(line)
     assert list(parsed) == [
-        "requestId", "ip", "user", "caller", "requestTime", "httpMethod",
-        "resourcePath", "status", "protocol", "responseLength",
+        "requestId",
+        "ip",
+        "user",
+        "caller",
+        "requestTime",
+        "httpMethod",
+        "resourcePath",
+        "status",
+        "protocol",
+        "responseLength",
     ]
     assert parsed["status"] == "200"
     assert parsed["responseLength"] == "16"
@@ -49,7 +57,9 @@ def test_clf() -> None:
 def test_custom_format_with_unknown_variable_and_error_fields() -> None:
     ctx = finished(400)
     ctx.error_message = 'Missing "x"'
-    fmt = AccessLogFormat('{"id":"$context.requestId","e":"$context.error.message","n":"$context.nope"}')
+    fmt = AccessLogFormat(
+        '{"id":"$context.requestId","e":"$context.error.message","n":"$context.nope"}'
+    )
     assert json.loads(fmt.render(ctx)) == {
         "id": "11111111-2222-3333-4444-555555555555",
         "e": 'Missing "x"',

@@ -38,9 +38,7 @@ def wait_until_up(url: str, process: subprocess.Popen[str], deadline_s: float = 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEGATE_CONFIG"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEGATE_CONFIG"))}
     environ["SAGEGATE_CONFIG_DIR"] = str(tmp_path / "config")
     environ["HOME"] = str(tmp_path)  # no ~/.aws/credentials: the local key pair is made
     return environ
@@ -53,7 +51,10 @@ def test_serve_prints_a_curl_that_works_and_stops_cleanly_on_sigterm(
     log = tmp_path / "access.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "sagegate", "serve", "--port", str(port), "--access-log", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process)
@@ -67,11 +68,16 @@ def test_serve_prints_a_curl_that_works_and_stops_cleanly_on_sigterm(
         command = shlex.split(curl_line.split("try:", 1)[1])
         result = subprocess.run(
             [command[0], "-sS", "--max-time", "30", *command[1:]],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         ratings = json.loads(result.stdout)["ratings"]
         assert len(ratings) == 3 and all(1 <= r <= 5 for r in ratings)
-        unsigned = requests.get(f"http://127.0.0.1:{port}/prod/predicted-ratings/1?items=1", timeout=10)
+        unsigned = requests.get(
+            f"http://127.0.0.1:{port}/prod/predicted-ratings/1?items=1", timeout=10
+        )
         assert unsigned.status_code == 403
     finally:
         process.send_signal(signal.SIGTERM)
@@ -88,7 +94,10 @@ def test_serve_refuses_a_bad_spec_naming_the_key(env: dict[str, str], tmp_path: 
     spec.write_text("endpoint_name: bad_name\nresource_path: x\nrequest_mapping_template: '{}'\n")
     result = subprocess.run(
         [sys.executable, "-m", "sagegate", "serve", str(spec)],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode != 0
     assert re.search(r"endpoint_name: 'bad_name' is not a SageMaker endpoint name", result.stderr)

@@ -76,12 +76,20 @@ def test_curl_aws_sigv4_get(default_api: tuple[str, Path]) -> None:
     url, _ = default_api
     result = subprocess.run(
         [
-            "curl", "-sS", "--max-time", "30",
-            "--aws-sigv4", f"aws:amz:{REGION}:execute-api",
-            "--user", f"{IDENTITY.access_key}:{IDENTITY.secret_key}",
+            "curl",
+            "-sS",
+            "--max-time",
+            "30",
+            "--aws-sigv4",
+            f"aws:amz:{REGION}:execute-api",
+            "--user",
+            f"{IDENTITY.access_key}:{IDENTITY.secret_key}",
             f"{url}{RATINGS_PATH}?{QUERY}",
         ],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     ratings = json.loads(result.stdout)["ratings"]
     assert len(ratings) == 3 and all(1.0 <= r <= 5.0 for r in ratings)
@@ -98,9 +106,9 @@ def test_unsigned_is_missing_authentication_token(default_api: tuple[str, Path])
 def test_tampered_query_gets_signature_mismatch(default_api: tuple[str, Path]) -> None:
     url, _ = default_api
     request = AWSRequest(method="GET", url=f"{url}{RATINGS_PATH}?{QUERY}")
-    SigV4Auth(Credentials(IDENTITY.access_key, IDENTITY.secret_key), "execute-api", REGION).add_auth(
-        request
-    )
+    SigV4Auth(
+        Credentials(IDENTITY.access_key, IDENTITY.secret_key), "execute-api", REGION
+    ).add_auth(request)
     response = requests.get(
         f"{url}{RATINGS_PATH}?items=1", headers=dict(request.headers.items()), timeout=30
     )
@@ -115,7 +123,9 @@ def test_tampered_query_gets_signature_mismatch(default_api: tuple[str, Path]) -
 
 def test_expired_signature(default_api: tuple[str, Path]) -> None:
     url, _ = default_api
-    signer = SigV4Signer(IDENTITY, service="execute-api", region=REGION, clock=lambda: time.time() - 600)
+    signer = SigV4Signer(
+        IDENTITY, service="execute-api", region=REGION, clock=lambda: time.time() - 600
+    )
     target = f"{url}{RATINGS_PATH}?{QUERY}"
     headers = signer.sign("GET", target, {}, b"")
     response = requests.get(target, headers=headers, timeout=30)

@@ -109,6 +109,12 @@ def apply_spec_settings(construct: ApiGatewayToSageMakerEndpoint, spec: Spec) ->
         cfn_method.add_property_override(
             "Integration.TimeoutInMillis", spec.api.integration_timeout_ms
         )
+        # A changed method needs a new deployment to reach the stage: the deployment's
+        # logical ID is a hash of the API, and an override is not part of it by itself.
+        if api.latest_deployment is not None:
+            api.latest_deployment.add_to_logical_id(
+                {"integrationTimeoutMs": spec.api.integration_timeout_ms}
+            )
     plan_spec = spec.usage_plan
     if plan_spec is None or not spec.create_usage_plan:
         return

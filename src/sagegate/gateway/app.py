@@ -140,7 +140,11 @@ class Gateway:
             for content_type, source in spec.request_templates.items()
         }
         ok_templates = (
-            {"application/json": _compile("response_mapping_template", spec.response_mapping_template)}
+            {
+                "application/json": _compile(
+                    "response_mapping_template", spec.response_mapping_template
+                )
+            }
             if spec.response_mapping_template is not None
             else None
         )
@@ -162,7 +166,9 @@ class Gateway:
                 plan_quota=(plan.quota.limit, plan.quota.period, plan.quota.offset)
                 if plan and plan.quota
                 else None,
-                stage_rate=(stage_limit.rate_limit, stage_limit.burst_limit) if stage_limit else None,
+                stage_rate=(stage_limit.rate_limit, stage_limit.burst_limit)
+                if stage_limit
+                else None,
                 make_bucket=TokenBucket,
             ),
             Validate(
@@ -277,7 +283,10 @@ class Gateway:
             {
                 "type": "http.response.start",
                 "status": response.status,
-                "headers": [*response.headers, (b"content-length", str(len(response.body)).encode())],
+                "headers": [
+                    *response.headers,
+                    (b"content-length", str(len(response.body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": response.body})

@@ -50,7 +50,10 @@ def describe(ctx: Invocation) -> list[tuple[str, str]]:
         headers = "".join(f"{k}: {v}\n" for k, v in answer.headers)
         latency = f"  ({ctx.integration_latency_ms} ms)" if ctx.integration_latency_ms else ""
         stages.append(
-            ("Endpoint response", f"status {answer.status}{latency}\n{headers}\n{_pretty(answer.body)}")
+            (
+                "Endpoint response",
+                f"status {answer.status}{latency}\n{headers}\n{_pretty(answer.body)}",
+            )
         )
     if ctx.integration_error:
         stages.append(("Integration error", ctx.integration_error))

@@ -8,7 +8,6 @@ method response that goes back to the client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import unquote
 
 from sagegate.gateway.trace import TraceIds

@@ -45,7 +45,9 @@ def example_url(spec: Spec, base: str) -> str:
     for key in spec.required_request_parameters:
         location, name = key.split(".")[2:4]
         if location == "querystring":
-            query.append(f"{name}={'101,131,162' if name == 'items' else 'example'}")
+            # Commas percent-encoded: the form AWS's canonical query string expects.
+            value = "101%2C131%2C162" if name == "items" else "example"
+            query.append(f"{name}={value}")
     return url + ("?" + "&".join(query) if query else "")
 
 
@@ -58,8 +60,14 @@ def describe_identities(identities: LocalIdentities) -> str:
     return f"{key} (your AWS credentials, from {identities.source})"
 
 
-def banner(spec: Spec, spec_path: Path | None, base: str, identities: LocalIdentities | None,
-           target_line: str, region: str) -> str:
+def banner(
+    spec: Spec,
+    spec_path: Path | None,
+    base: str,
+    identities: LocalIdentities | None,
+    target_line: str,
+    region: str,
+) -> str:
     """What `serve` prints at start: the URL, who may call, and a command that works."""
     name = f"{spec_path}" if spec_path else "the default movie-ratings API"
     url = example_url(spec, base)

@@ -61,7 +61,9 @@ class Tracer:
         self._propagator = AwsXRayPropagator()
         if exporter == "console":
             provider = TracerProvider(id_generator=AwsXRayIdGenerator())
-            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=stream or sys.stderr)))
+            provider.add_span_processor(
+                SimpleSpanProcessor(ConsoleSpanExporter(out=stream or sys.stderr))
+            )
             self._tracer = provider.get_tracer("sagegate.gateway")
         elif exporter is not None:
             raise ValueError(f"unknown trace exporter {exporter!r} (supported: console)")

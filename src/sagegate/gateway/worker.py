@@ -18,7 +18,7 @@ def open_access_log(path: str | None) -> TextIO:
     """The access-log sink: appended to FILE, or standard output."""
     if path is None:
         return sys.stdout
-    return open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115 - lives with the app
+    return open(path, "a", encoding="utf-8", buffering=1 << 16)
 
 
 def create_app() -> Gateway:

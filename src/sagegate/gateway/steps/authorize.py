@@ -18,7 +18,6 @@ from sagegate.gateway.responses import (
 from sagegate.iam_policy import Decision, Policy, denial_message, invoke_resource_arn
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
-
 # SigV4Error.kind -> the gateway response API Gateway gives for it.
 _ERRORS: dict[str, tuple[type[GatewayError], str | None]] = {
     "missing": (MissingAuthenticationToken, None),
@@ -85,7 +84,5 @@ class Authorize:
             decision = self.policy.evaluate(principal_arn=principal, resource=resource)
             if decision is not Decision.ALLOW:
                 raise AccessDenied(
-                    denial_message(
-                        principal, resource, explicit=decision is Decision.EXPLICIT_DENY
-                    )
+                    denial_message(principal, resource, explicit=decision is Decision.EXPLICIT_DENY)
                 )

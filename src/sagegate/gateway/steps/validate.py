@@ -22,7 +22,9 @@ class Validate:
             self._required.append((location, name))
 
     async def __call__(self, ctx: Invocation) -> None:
-        missing = [name for location, name in self._required if not self._present(ctx, location, name)]
+        missing = [
+            name for location, name in self._required if not self._present(ctx, location, name)
+        ]
         if missing:
             raise BadRequestParameters(
                 f"Missing required request parameters: [{', '.join(missing)}]"

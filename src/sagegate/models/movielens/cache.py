@@ -74,8 +74,13 @@ def save_model(model: RatingModel, path: Path) -> None:
 def load_model(path: Path) -> RatingModel:
     """Read a model written by `save_model`; raises `CorruptCacheError` if it is unreadable."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in _ARRAYS}
+        # Opened here, not by np.load, so that the file is closed even when the zip is bad.
+        with path.open("rb") as stream:
+            archive = np.load(stream, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with archive:
+                arrays = {name: archive[name] for name in _ARRAYS}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         raise CorruptCacheError(f"{path}: {error}") from error
     model = RatingModel(
