@@ -175,14 +175,14 @@ def build(
             time.sleep(0.01)
         time.sleep(settle_s)
         text = printed()
-    template = assertions.Template.from_stack(stack).to_json()
+    template = dict(assertions.Template.from_stack(stack).to_json())
     paths = [child.node.path for child in stack.node.find_all()]
     return Synth(template=template, warnings=warning_lines(text), paths=paths)
 
 
 def lint_errors(template: Mapping[str, Any], regions: list[str] | None = None) -> list[str]:
     """cfn-lint's errors (not warnings or informational findings) for a template."""
-    from cfnlint.api import lint
+    from cfnlint.api import lint  # type: ignore[import-untyped]
 
     matches = lint(json.dumps(template), regions=regions or ["us-east-1"])
     return [str(match) for match in matches if match.rule.id.startswith("E")]

@@ -84,6 +84,10 @@ def test_non_default_api_settings_map_to_rest_api_props() -> None:
     props = construct_props(Spec.from_mapping(FULL_SPEC))
     api_props = props["api_gateway_props"]
     assert isinstance(api_props, apigw.RestApiProps)
+    assert api_props.endpoint_configuration is not None
+    assert api_props.default_method_options is not None
+    assert api_props.deploy_options is not None
+    assert api_props.deploy_options.method_options is not None
     assert api_props.endpoint_configuration.types == [apigw.EndpointType.REGIONAL]
     assert api_props.default_method_options.authorization_type is apigw.AuthorizationType.NONE
     assert api_props.default_method_options.api_key_required is True
@@ -93,7 +97,7 @@ def test_non_default_api_settings_map_to_rest_api_props() -> None:
         False,
         {"model": "ratings"},
     )
-    throttle = deploy.method_options["/*/*"]
+    throttle = api_props.deploy_options.method_options["/*/*"]
     assert (throttle.throttling_rate_limit, throttle.throttling_burst_limit) == (100, 50)
     assert props["required_parameters"] == ["items"]
 

@@ -54,9 +54,7 @@ def test_second_load_comes_from_the_cache_and_predicts_identically(
     assert first.path.parent == cache_dir
     users = np.repeat(np.arange(0, 45), 65)
     items = np.tile(np.arange(0, 65), 45)
-    assert np.array_equal(
-        first.model.predict(users, items), second.model.predict(users, items)
-    )
+    assert np.array_equal(first.model.predict(users, items), second.model.predict(users, items))
     assert list(cache_dir.iterdir()) == [first.path]  # no temporary file left behind
 
 
@@ -68,9 +66,10 @@ def test_the_real_model_round_trips_through_the_cache(
     loaded = load_model(path)
     assert np.array_equal(loaded.scores, full_model.scores)
     assert loaded.global_mean == full_model.global_mean
-    assert np.array_equal(loaded.predict([1, 943, 5000], [1, 1682, 3]), full_model.predict(
-        [1, 943, 5000], [1, 1682, 3]
-    ))
+    assert np.array_equal(
+        loaded.predict([1, 943, 5000], [1, 1682, 3]),
+        full_model.predict([1, 943, 5000], [1, 1682, 3]),
+    )
 
 
 def _npy_bytes() -> bytes:

@@ -46,9 +46,7 @@ def test_ua_split_is_each_users_first_ten_ratings_in_file_order() -> None:
         seen[int(user)] += 1
         if seen[int(user)] <= 10:
             expected_test.append((int(user), int(item), float(rating)))
-    actual = list(
-        zip(test.users.tolist(), test.items.tolist(), test.ratings.tolist(), strict=True)
-    )
+    actual = list(zip(test.users.tolist(), test.items.tolist(), test.ratings.tolist(), strict=True))
     assert actual == expected_test
     assert set(Counter(test.users.tolist()).values()) == {10}
 

@@ -30,11 +30,6 @@ def test_evaluate_beats_object2vec_on_ua_test() -> None:
     assert steps[0] == "baseline" and steps[-1] == "blend"
 
 
-def test_evaluate_takes_well_under_the_budget() -> None:
-    # Real clock: the budget is 5 s on two idle cores; the bound leaves room for a busy CI box.
-    assert evaluate().train_seconds < 15.0
-
-
 def test_full_model_scores_every_pair_in_range(full_model: RatingModel) -> None:
     assert full_model.scores.shape == (943, 1682)
     assert float(full_model.scores.min()) >= 1.0

@@ -40,8 +40,9 @@ class RuntimeServiceError(Exception):
         if self.fields is None:
             document: dict[str, Any] = {"message": self.message}
         else:
-            # ModelError is a modelled shape whose member is spelled "Message".
-            document = {"Message": self.message, **self.fields}
+            # ModelError is a modelled shape whose member is spelled "Message"; the runtime
+            # writes the members in alphabetical order.
+            document = dict(sorted({"Message": self.message, **self.fields}.items()))
         return InvocationResponse(
             status=self.status,
             headers=[
@@ -176,6 +177,10 @@ class ModelErrorFactory:
             424,
             message,
             {
+                # As the runtime's JSON body carries it (seen in API Gateway passthroughs).
+                "ErrorCode": "CLIENT_ERROR_FROM_MODEL"
+                if kind == "client"
+                else "INTERNAL_FAILURE_FROM_MODEL",
                 "OriginalStatusCode": original_status,
                 "OriginalMessage": original_message,
                 "LogStreamArn": self.log_stream_arn,

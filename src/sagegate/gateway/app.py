@@ -16,13 +16,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest, MethodResponse
-from sagegate.gateway.limits import TokenBucket
+from sagegate.gateway.limits import Quota, TokenBucket
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
 from sagegate.gateway.responses import RequestTooLarge, render_error
 from sagegate.gateway.steps.authorize import Authorize
@@ -71,6 +72,10 @@ class GatewaySettings:
     clock: Callable[[], float] = time.time
     policy: dict[str, Any] | None = None
     max_skew_seconds: int = 300
+    # The clocks of the token buckets (seconds, monotonic) and of the quota periods (UTC),
+    # injectable so that tests can step time instead of sleeping.
+    bucket_clock: Callable[[], float] = time.monotonic
+    quota_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def _compile(key: str, source: str) -> MappingTemplate:

@@ -44,7 +44,9 @@ def describe(ctx: Invocation) -> list[tuple[str, str]]:
         stages.append(("Request template", f"selected for Content-Type {ctx.selected_template}"))
     if ctx.integration is not None:
         headers = "".join(f"{k}: {v}\n" for k, v in ctx.integration.headers.items())
-        stages.append(("Endpoint request", headers + "\n" + _pretty(ctx.integration.body)))
+        # Exactly as the template rendered it: whitespace matters when debugging templates.
+        body = ctx.integration.body.decode("utf-8", "replace")
+        stages.append(("Endpoint request", headers + "\n" + body))
     if ctx.endpoint_response is not None:
         answer = ctx.endpoint_response
         headers = "".join(f"{k}: {v}\n" for k, v in answer.headers)

@@ -1,0 +1,17 @@
+"""Benchmarks for sagegate (issue 6): `python -m bench` / `make bench`.
+
+Every figure is measured in one run against a ceiling measured in the same run (a raw ASGI app
+under the same uvicorn settings), because this 2-core machine is noisy and the load client
+competes with the server for the CPU. Modules, one concern each:
+
+    loadgen    the Python load client (a separate process; raw asyncio protocol, keep-alive)
+    wrk        the `wrk` load client, used when it is on PATH
+    ceiling    the raw ASGI app that sets the ceiling
+    servers    starting and stopping the server processes of a scenario
+    scenarios  the five scenarios of issue 6 and how each is served and called
+    runner     runs every scenario at every concurrency
+    profile    the per-step profile of one request, in-process
+    model      the default model's figures (pairs/s in a batch, µs for a 3-item request)
+    report     the printed tables and bench/results/latest.json
+    plot       bench/results/latest.png
+"""
