@@ -45,7 +45,9 @@ def test_invoke_reports_a_refusal_with_exit_code_1() -> None:
 
 def test_bad_spec_is_refused_with_the_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
     spec = tmp_path / "s.yaml"
-    spec.write_text("endpoint_name: ok\nresource_path: x\nrequest_mapping_template: '{}'\nbogus: 1\n")
+    spec.write_text(
+        "endpoint_name: ok\nresource_path: x\nrequest_mapping_template: '{}'\nbogus: 1\n"
+    )
     result = CliRunner().invoke(cli, ["invoke", str(spec), "/prod/x"])
     assert result.exit_code != 0
     assert "bogus: unknown key" in result.output

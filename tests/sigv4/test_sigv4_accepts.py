@@ -16,6 +16,8 @@ import requests
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from requests_aws4auth import AWS4Auth
+
+from sagegate.sigv4 import SigV4Error, SigV4Signer, SigV4Verifier, StaticIdentityStore
 from tests.sigv4.sigv4_helpers import (
     ALICE,
     REGION,
@@ -27,8 +29,6 @@ from tests.sigv4.sigv4_helpers import (
     echo_app,
     received,
 )
-
-from sagegate.sigv4 import SigV4Error, SigV4Signer, SigV4Verifier, StaticIdentityStore
 
 HOST = "https://abc123.execute-api.us-east-1.amazonaws.com"
 URLS = [

@@ -9,15 +9,6 @@ import time
 from typing import Any
 
 import pytest
-from tests.sigv4.sigv4_helpers import (
-    ALICE,
-    HOSTNAME,
-    REGION,
-    SERVICE,
-    TEMP,
-    botocore_signed,
-    received,
-)
 
 from sagegate.sigv4 import (
     Identity,
@@ -28,6 +19,15 @@ from sagegate.sigv4 import (
     StaticIdentityStore,
 )
 from sagegate.sigv4.errors import SIGNATURE_MISMATCH
+from tests.sigv4.sigv4_helpers import (
+    ALICE,
+    HOSTNAME,
+    REGION,
+    SERVICE,
+    TEMP,
+    botocore_signed,
+    received,
+)
 
 T0 = 1704067200.0  # 2024-01-01T00:00:00Z
 URL = f"https://{HOSTNAME}/prod/predicted-ratings/321?items=101%2C131%2C162"

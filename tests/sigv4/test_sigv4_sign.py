@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
-from tests.sigv4.sigv4_helpers import ALICE, TEMP, credentials
 
 from sagegate.sigv4 import Identity, SigV4Signer
 from sagegate.sigv4.canonical import canonical_pairs, canonical_path
+from tests.sigv4.sigv4_helpers import ALICE, TEMP, credentials
 
 T0 = 1704067200.0 + 3723  # 2024-01-01T01:02:03Z
 SAGEMAKER = "https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/movie-ratings/invocations"
