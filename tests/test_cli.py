@@ -51,3 +51,18 @@ def test_bad_spec_is_refused_with_the_key(tmp_path) -> None:  # type: ignore[no-
     result = CliRunner().invoke(cli, ["invoke", str(spec), "/prod/x"])
     assert result.exit_code != 0
     assert "bogus: unknown key" in result.output
+
+
+def test_synth_default_spec_is_the_construct_template(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from sagegate.cdk.synth import synth_spec
+    from sagegate.spec import Spec
+
+    out = tmp_path / "template.json"
+    result = CliRunner().invoke(cli, ["synth", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    template = json.loads(out.read_text())
+    assert template == synth_spec(Spec.default())
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Method", "AWS::IAM::Role"} <= types

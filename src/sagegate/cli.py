@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -141,7 +142,10 @@ def synth(spec: Path | None, output: Path | None, stack_name: str) -> None:
         raise click.ClickException(str(exc)) from None
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
-    template: Any = synth_spec(loaded, stack_name=stack_name)
+    # The construct prints AWS_SOLUTIONS_CONSTRUCTS_WARNING lines as upstream does; keep them
+    # out of the template on standard output.
+    with contextlib.redirect_stdout(sys.stderr):
+        template: Any = synth_spec(loaded, stack_name=stack_name)
     text = json.dumps(template, indent=1) + "\n"
     if output is None:
         click.echo(text, nl=False)

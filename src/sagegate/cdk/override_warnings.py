@@ -103,10 +103,10 @@ class _Differ:
         lhs_fields = _access_log_format_fields(lhs)
         rhs_fields = _access_log_format_fields(rhs)
         if lhs_fields is not None and rhs_fields is not None:
-            self._objects(lhs_fields, rhs_fields, lhs_fields, rhs_fields, path)
+            self._objects(lhs_fields, rhs_fields, path)
             return
         if isinstance(lhs, Mapping) and isinstance(rhs, Mapping):
-            self._objects(lhs, rhs, lhs, rhs, path)
+            self._objects(lhs, rhs, path)
             return
         if isinstance(lhs, list) and isinstance(rhs, list):
             # deep-diff reports length changes as array kinds and walks the common part
@@ -128,11 +128,9 @@ class _Differ:
         self,
         lhs: Mapping[str, Any],
         rhs: Mapping[str, Any],
-        lhs_node: Mapping[str, Any],
-        rhs_node: Mapping[str, Any],
         path: tuple[str | int, ...],
     ) -> None:
-        names = _js_names(lhs_node, rhs_node)
+        names = _js_names(lhs, rhs)
         for key in lhs:
             self.diff(lhs[key], rhs.get(key, _MISSING), path, names(key))
         for key in rhs:

@@ -25,7 +25,12 @@ from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest, MethodResponse
 from sagegate.gateway.limits import Quota, TokenBucket
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
-from sagegate.gateway.responses import RequestTooLarge, render_error
+from sagegate.gateway.responses import (
+    GatewayError,
+    RequestHeadersTooLarge,
+    RequestTooLarge,
+    render_error,
+)
 from sagegate.gateway.steps.authorize import Authorize
 from sagegate.gateway.steps.integrate import Integrate
 from sagegate.gateway.steps.integration_request import IntegrationRequestStep
@@ -45,6 +50,9 @@ from sagegate.spec import Spec, SpecError
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# "Total combined size of request line and header values" of a REST API call.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
+MAX_HEADER_BYTES = 10_240
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -174,7 +182,15 @@ class Gateway:
                 stage_rate=(stage_limit.rate_limit, stage_limit.burst_limit)
                 if stage_limit
                 else None,
-                make_bucket=TokenBucket,
+                make_bucket=lambda rate, burst: TokenBucket(
+                    rate, burst, clock=settings.bucket_clock
+                ),
+                make_quota=lambda limit, period, offset: Quota(
+                    limit,
+                    period,  # type: ignore[arg-type]
+                    offset,
+                    clock=settings.quota_clock,
+                ),
             ),
             Validate(
                 [f"method.request.path.{name}" for name in spec.path_parameters]
@@ -276,9 +292,17 @@ class Gateway:
             source_ip=client[0] if client else "127.0.0.1",
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         )
-        body = await _read_body(request, receive)
-        if body is None:
-            response = self._reject(request, RequestTooLarge())
+        # Both limits are API Gateway's own: the head is checked before the body is read.
+        body: bytes | None = None
+        error: GatewayError | None = None
+        if _header_bytes(scope) > MAX_HEADER_BYTES:
+            error = RequestHeadersTooLarge()
+        else:
+            body = await _read_body(request, receive)
+            if body is None:
+                error = RequestTooLarge()
+        if error is not None or body is None:
+            response = self._reject(request, error or RequestTooLarge())
         else:
             request.body = body
             handled = (await self.handle(request)).response
@@ -296,7 +320,7 @@ class Gateway:
         )
         await send({"type": "http.response.body", "body": response.body})
 
-    def _reject(self, request: MethodRequest, error: RequestTooLarge) -> MethodResponse:
+    def _reject(self, request: MethodRequest, error: GatewayError) -> MethodResponse:
         ctx = self.new_invocation(request)
         status, headers, body = render_error(error)
         ctx.response = MethodResponse(status, headers, body)
@@ -307,6 +331,17 @@ class Gateway:
             ctx.access_log_line = self.access_log.write(ctx)
             self.access_log.flush()
         return ctx.response
+
+
+def _header_bytes(scope: Scope) -> int:
+    """The size API Gateway limits: the request line plus every header value, in bytes."""
+    target = len(scope.get("raw_path") or scope["path"].encode())
+    if scope["query_string"]:
+        target += 1 + len(scope["query_string"])
+    request_line = (
+        len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1"))
+    )
+    return request_line + sum(len(value) for _, value in scope["headers"])
 
 
 async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:

@@ -8,6 +8,7 @@ without a value prints '-', as in CloudWatch.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -113,7 +114,11 @@ class AccessLogFormat:
             value = part(ctx)
             text = "-" if value is None or value == "" else str(value)
             if self._escape:
-                text = text.replace("\\", "\\\\").replace('"', '\\"')
+                # JSON string escaping (quotes, backslashes, control characters).
+                text = json.dumps(text, ensure_ascii=False)[1:-1]
+            else:
+                # One request, one line: a value never breaks a line of another format.
+                text = text.replace("\r", "\\r").replace("\n", "\\n")
             out.append(text)
         return "".join(out)
 

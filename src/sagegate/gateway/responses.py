@@ -122,6 +122,20 @@ class RequestTooLarge(GatewayError):
     default_message = "Request Too Long"
 
 
+class RequestHeadersTooLarge(GatewayError):
+    """A request line and header values over API Gateway's 10,240 bytes in total.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
+    API Gateway refuses such a request at its front door with 431 and the text below, before
+    any gateway response applies; it is answered here in the same JSON shape as the others.
+    """
+
+    response_type = "DEFAULT_4XX"
+    status_code = 431
+    error_type = "RequestHeaderFieldsTooLargeException"
+    default_message = "HTTP header is larger than 10240 bytes."
+
+
 class Throttled(GatewayError):
     """The stage's or the usage plan's token bucket is empty."""
 

@@ -83,6 +83,13 @@ class IntegrationResponseStep:
             ctx.response_template = content_type
             override = rendered.response_override
             if override.status is not None:
+                # A method response status is a three-digit code ([1-5]\d\d on AWS); any
+                # other override is a configuration error, never a malformed status line.
+                if not 100 <= override.status <= 599:
+                    ctx.integration_error = (
+                        f"invalid $context.responseOverride.status: {override.status}"
+                    )
+                    raise ApiConfigurationError()
                 status = override.status
             extra = [(k.lower().encode(), v.encode()) for k, v in override.header.items()]
         else:
