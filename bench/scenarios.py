@@ -34,9 +34,7 @@ REGION = "us-east-1"
 API_TARGET = "/prod/predicted-ratings/321?items=101,131,162"
 ENDPOINT_TARGET = f"/endpoints/{DEFAULT_ENDPOINT_NAME}/invocations"
 # The body the blog's request template makes of the request above, and what scenario 5 sends.
-BLOG_BODY = json.dumps(
-    {"instances": [{"in0": [321], "in1": [item]} for item in (101, 131, 162)]}
-)
+BLOG_BODY = json.dumps({"instances": [{"in0": [321], "in1": [item]} for item in (101, 131, 162)]})
 PRESIGN_EXPIRES_SECONDS = 3600
 
 
@@ -135,7 +133,9 @@ def _gateway_job(port: int, signer: SigV4Signer | None) -> Callable[[int, float,
         target = API_TARGET
         if signer is not None:
             # Presigned now, so X-Amz-Date is within the 5-minute skew for the whole run.
-            url = signer.presign("GET", f"http://{HOST}:{port}{API_TARGET}", PRESIGN_EXPIRES_SECONDS)
+            url = signer.presign(
+                "GET", f"http://{HOST}:{port}{API_TARGET}", PRESIGN_EXPIRES_SECONDS
+            )
             target = url.split(f"{HOST}:{port}", 1)[1]
         return LoadJob(HOST, port, "GET", target, {}, "", concurrency, seconds, warmup)
 
@@ -200,7 +200,9 @@ def serve(scenario: Scenario, workdir: Path) -> Iterator[Served]:
         authorization = "NONE" if key == "none-inprocess" else "AWS_IAM"
         spec_path = workdir / f"{key}.yaml"
         spec_path.write_text(
-            yaml.safe_dump(spec_mapping(authorization_type=authorization, endpoint_url=endpoint_url))
+            yaml.safe_dump(
+                spec_mapping(authorization_type=authorization, endpoint_url=endpoint_url)
+            )
         )
         port = free_port()
         access_log = workdir / f"{key}-access.log"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.trace import TraceIds
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.values import ContextMap
@@ -90,23 +91,6 @@ class IntegrationRequest:
 
 
 @dataclass(slots=True)
-class EndpointResponse:
-    """What the SageMaker Runtime answered."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        """A header's value, case-insensitively."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
-
-
-@dataclass(slots=True)
 class MethodResponse:
     """What goes back to the client."""
 
@@ -141,7 +125,8 @@ class Invocation:
     response_template: str | None = None
     # integration request / integrate / integration response
     integration: IntegrationRequest | None = None
-    endpoint_response: EndpointResponse | None = None
+    # What the SageMaker Runtime answered, exactly as its HTTP response would carry it.
+    endpoint_response: InvocationResponse | None = None
     integration_latency_ms: int | None = None
     integration_error: str | None = None
     response: MethodResponse | None = None

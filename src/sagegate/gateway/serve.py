@@ -18,6 +18,7 @@ from types import FrameType
 import uvicorn
 from rich.console import Console
 
+from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import (
     CONFIG_ENV,
     ServeOptions,
@@ -118,6 +119,33 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
     """Swallow the signal uvicorn re-raises after it has shut down."""
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, where a second SIGTERM forces the exit as a second Ctrl-C does.
+
+    uvicorn forces only on a second SIGINT; `serve` promises it for either signal.
+    """
+
+    last_signal: int | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """First signal: drain. Second one (SIGINT or SIGTERM): stop waiting."""
+        draining = self.should_exit
+        self.last_signal = sig
+        super().handle_exit(sig, frame)
+        if draining:
+            self.force_exit = True
+
+
+def _flush_access_log(app: object) -> None:
+    """Flush the gateway's access log, looking through uvicorn's middleware wrappers."""
+    for _ in range(8):
+        if isinstance(app, Gateway):
+            if app.access_log is not None:
+                app.access_log.flush()
+            return
+        app = getattr(app, "app", None)
+
+
 def run(
     *,
     spec_path: Path | None,
@@ -159,7 +187,7 @@ def run(
         log_level="warning",
         timeout_graceful_shutdown=spec.api.integration_timeout_ms // 1000 + 1,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
@@ -168,5 +196,10 @@ def run(
         return 0
     with _exit_zero_after_signals():
         server.run()
+    if server.force_exit:
+        # A second signal: leave now. Model threads still running would otherwise hold the
+        # exit (the interpreter joins executor threads), so flush the log and go.
+        _flush_access_log(server.config.loaded_app)
+        os._exit(128 + (server.last_signal or signal.SIGTERM))
     # uvicorn returns after a graceful shutdown; a failed start leaves `started` False.
     return 0 if server.started else 3

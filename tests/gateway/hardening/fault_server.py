@@ -17,7 +17,7 @@ ModelError = {
     "ErrorCode": "CLIENT_ERROR_FROM_MODEL",
     "OriginalStatusCode": 400,
     "OriginalMessage": "bad input",
-    "message": "Received client error (400) from primary with message \"bad input\".",
+    "message": 'Received client error (400) from primary with message "bad input".',
 }
 
 

@@ -84,7 +84,9 @@ def echo_spec_data(
         "request_mapping_template": ECHO_REQUEST_TEMPLATE,
         "response_mapping_template": ECHO_RESPONSE_TEMPLATE,
         "api": {"authorization_type": "NONE", "stage_name": "v1", **(api or {})},
-        "endpoint": dict(endpoint) if endpoint is not None else {"model_dir": str(write_model(root))},
+        "endpoint": dict(endpoint)
+        if endpoint is not None
+        else {"model_dir": str(write_model(root))},
     }
     data.update(top)
     return data

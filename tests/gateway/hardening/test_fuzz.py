@@ -92,7 +92,9 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         root,
         endpoint={"model_dir": str(write_model(root, FUZZ_SCRIPT))},
         api={"integration_timeout_ms": 5000, "stage_variables": {"env": "fuzz"}},
-        additional_request_templates={"text/plain": '{"word": "$util.escapeJavaScript($input.body)"}'},
+        additional_request_templates={
+            "text/plain": '{"word": "$util.escapeJavaScript($input.body)"}'
+        },
     )
     spec = Spec.from_mapping(data)
     target = target_for(spec, region="us-east-1", account_id="000000000000")
@@ -183,9 +185,7 @@ HEADER_NAME = st.sampled_from(
         "word",
     ]
 ) | st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=20)
-HEADER_VALUE = st.text(
-    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=120
-)
+HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=120)
 
 
 @FUZZ
@@ -209,8 +209,9 @@ CONTENT_TYPES = st.sampled_from(
 )
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
     max_leaves=20,
 ).map(lambda value: json.dumps(value).encode())
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +166,7 @@ def test_explicit_deny_wins_over_the_allow(api: tuple[str, Gateway]) -> None:
 
 
 def test_deny_for_one_principal_with_a_question_mark_wildcard(api: tuple[str, Gateway]) -> None:
-    url, gateway = api
+    url, _ = api
     assert signed_get(f"{url}/v1/echo/private", ALICE).status_code == 200
     denied = signed_get(f"{url}/v1/echo/private", BOB)
     assert denied.status_code == 403

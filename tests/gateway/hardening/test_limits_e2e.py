@@ -112,8 +112,7 @@ def test_a_long_query_string_counts_towards_the_header_limit(served: tuple[str, 
 
 
 FOREACH_TEMPLATE = (
-    '{"word": "#foreach($i in $input.path(\'$.list\'))x#end", '
-    '"sleep": "$input.params(\'sleep\')"}'
+    '{"word": "#foreach($i in $input.path(\'$.list\'))x#end", "sleep": "$input.params(\'sleep\')"}'
 )
 RESPONSE_COUNT = '#set($e = $input.path("$.echo"))\n{"count": $e.word.length()}'
 

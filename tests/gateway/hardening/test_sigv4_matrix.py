@@ -66,9 +66,7 @@ def url(tmp_path_factory: pytest.TempPathFactory, clock: ServerClock) -> Iterato
     gateway = Gateway(
         spec,
         target_for(spec, region=REGION, account_id="000000000000"),
-        GatewaySettings(
-            region=REGION, identities=StaticIdentityStore([ALICE, TEMP]), clock=clock
-        ),
+        GatewaySettings(region=REGION, identities=StaticIdentityStore([ALICE, TEMP]), clock=clock),
     )
     with serve_in_thread(gateway) as base:
         yield base
@@ -192,7 +190,7 @@ def test_unknown_key(url: str) -> None:
     )
 
 
-class _HostlessAuth(SigV4Auth):
+class _HostlessAuth(SigV4Auth):  # type: ignore[misc]
     """botocore's signer, minus Host in the signed headers (a broken client)."""
 
     def headers_to_sign(self, request: AWSRequest) -> Any:

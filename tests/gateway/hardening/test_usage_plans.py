@@ -136,8 +136,6 @@ def test_api_key_without_a_usage_plan_is_refused_at_spec_load(tmp_path: Path) ->
 
 
 def test_usage_plan_block_with_create_usage_plan_false_is_refused(tmp_path: Path) -> None:
-    data = echo_spec_data(
-        tmp_path, create_usage_plan=False, usage_plan={"api_keys": [KEY_A]}
-    )
+    data = echo_spec_data(tmp_path, create_usage_plan=False, usage_plan={"api_keys": [KEY_A]})
     with pytest.raises(SpecError, match=r"usage_plan is given but create_usage_plan is false"):
         Spec.from_mapping(data)

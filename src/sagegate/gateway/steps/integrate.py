@@ -11,7 +11,7 @@ import asyncio
 import time
 
 from sagegate.endpoint.targets import Target, TargetUnreachable
-from sagegate.gateway.context import EndpointResponse, Invocation
+from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
 from sagegate.gateway.trace import Tracer
 
@@ -45,4 +45,4 @@ class Integrate:
             raise IntegrationFailure() from None
         finally:
             ctx.integration_latency_ms = round((time.perf_counter() - started) * 1000)
-        ctx.endpoint_response = EndpointResponse(answer.status, answer.headers, answer.body)
+        ctx.endpoint_response = answer

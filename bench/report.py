@@ -1,0 +1,188 @@
+"""The printed tables, the targets of issue 6, and bench/results/latest.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.model import ModelFigures
+from bench.profile import Profile
+from bench.runner import ScenarioRun
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One target of issue 6 and where it stands (None: not measured in this run)."""
+
+    name: str
+    goal: str
+    measured: str
+    met: bool | None
+
+
+def _run(runs: Sequence[ScenarioRun], key: str, concurrency: int) -> ScenarioRun | None:
+    for run in runs:
+        if run.scenario.key == key and run.result.concurrency == concurrency:
+            return run
+    return None
+
+
+def targets(
+    runs: Sequence[ScenarioRun], model: ModelFigures | None, *, high: int, low: int
+) -> list[Target]:
+    """Issue 6's targets, judged on this run's figures."""
+    out = []
+    s2 = _run(runs, "iam-inprocess", high)
+    if s2 is not None:
+        ratio = s2.ratio_to_ceiling
+        out.append(
+            Target(
+                f"scenario 2 at c={high}",
+                ">= 10,000 req/s and >= 19% of the ceiling",
+                f"{s2.result.rps:,.0f} req/s, "
+                + (f"{ratio:.1%} of the ceiling" if ratio is not None else "no ceiling run"),
+                s2.result.rps >= 10_000 and ratio is not None and ratio >= 0.19,
+            )
+        )
+    s3 = _run(runs, "iam-http", high)
+    if s3 is not None:
+        out.append(
+            Target(
+                f"scenario 3 at c={high}",
+                ">= 5,000 req/s",
+                f"{s3.result.rps:,.0f} req/s",
+                s3.result.rps >= 5_000,
+            )
+        )
+    s2_low, s5_low = _run(runs, "iam-inprocess", low), _run(runs, "endpoint-direct", low)
+    if s2_low is not None and s5_low is not None:
+        added = s2_low.result.p50_ms - s5_low.result.p50_ms
+        out.append(
+            Target(
+                f"gateway adds (p50, c={low})",
+                "<= 0.300 ms over the endpoint direct",
+                f"{added:.3f} ms ({s2_low.result.p50_ms:.3f} - {s5_low.result.p50_ms:.3f})",
+                added <= 0.3,
+            )
+        )
+    if model is not None:
+        out.append(
+            Target(
+                "model batch",
+                ">= 1,000,000 pairs/s",
+                f"{model.pairs_per_second:,.0f} pairs/s",
+                model.pairs_per_second >= 1_000_000,
+            )
+        )
+        out.append(
+            Target(
+                "model, 3-item request",
+                "<= 100 µs (input_fn + predict_fn + output_fn)",
+                f"{model.request_total_us:.1f} µs",
+                model.request_total_us <= 100,
+            )
+        )
+    return out
+
+
+def scenario_table(runs: Sequence[ScenarioRun]) -> str:
+    """One line per scenario and concurrency."""
+    header = (
+        f"{'#':>2} {'scenario':<46} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'ceiling':>8} {'srv CPU µs/req':>14} {'errors':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for run in runs:
+        r = run.result
+        ratio = f"{run.ratio_to_ceiling:.1%}" if run.ratio_to_ceiling is not None else "-"
+        lines.append(
+            f"{run.scenario.number:>2} {run.scenario.title:<46} {r.concurrency:>3} "
+            f"{r.rps:>9,.0f} {r.p50_ms:>8.3f} {r.p99_ms:>8.3f} {ratio:>8} "
+            f"{run.server_cpu_us_per_request:>14.1f} {r.errors + r.connection_errors:>6}"
+        )
+    return "\n".join(lines)
+
+
+def profile_table(profile: Profile) -> str:
+    """µs per step of one request, in the order the request meets them."""
+    lines = [f"{'step (median of ' + str(profile.iterations) + ' requests)':<46} {'µs':>8}"]
+    lines.append("-" * len(lines[0]))
+    total = sum(profile.rows.values())
+    for row, value in profile.rows.items():
+        lines.append(f"{row:<46} {value:>8.1f}  {value / total:>6.1%}")
+    lines.append("-" * len(lines[0]))
+    lines.append(f"{'sum of the medians above':<46} {total:>8.1f}")
+    lines.append(f"{'total, instrumented (median)':<46} {profile.instrumented_total_us:>8.1f}")
+    lines.append(f"{'total, not instrumented (median)':<46} {profile.total_us:>8.1f}")
+    lines.append(f"{'  integrate: of which target.invoke':<46} {profile.target_invoke_us:>8.1f}")
+    lines.append(f"{'  reference: one no-op thread-pool hop':<46} {profile.executor_hop_us:>8.1f}")
+    return "\n".join(lines)
+
+
+def model_table(model: ModelFigures) -> str:
+    """The default model's figures."""
+    return "\n".join(
+        [
+            f"batch of {model.batch_pairs:,} pairs: {model.pairs_per_second:,.0f} pairs/s "
+            f"(median of {model.batch_repeats})",
+            f"3-item request, median of {model.request_iterations:,}: "
+            f"input_fn {model.request_input_us:.1f} µs + predict_fn "
+            f"{model.request_predict_us:.1f} µs + output_fn {model.request_output_us:.1f} µs "
+            f"= {model.request_total_us:.1f} µs",
+        ]
+    )
+
+
+def targets_table(found: Sequence[Target]) -> str:
+    """Each target: goal, measured, met or not."""
+    lines = []
+    for target in found:
+        state = "n/a" if target.met is None else ("MET" if target.met else "NOT MET")
+        lines.append(f"{state:<8} {target.name:<28} {target.measured}   (target {target.goal})")
+    return "\n".join(lines)
+
+
+def environment(client: str, seconds: float, warmup: float) -> dict[str, Any]:
+    """What the figures depend on."""
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "client": client,
+        "seconds": seconds,
+        "warmup_seconds": warmup,
+        "server": "uvicorn, loop=uvloop, http=httptools, 1 worker, access log of uvicorn off",
+        "gateway_access_log": "sagegate's access log on, to a file",
+        "sigv4": "URL presigned once per run; the gateway verifies it on every request",
+    }
+
+
+def write_json(
+    path: Path,
+    *,
+    env: dict[str, Any],
+    runs: Sequence[ScenarioRun],
+    profile: Profile | None,
+    model: ModelFigures | None,
+    found: Sequence[Target],
+) -> None:
+    """bench/results/latest.json."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "environment": env,
+        "scenarios": [run.to_json() for run in runs],
+        "profile": profile.to_json() if profile is not None else None,
+        "model": model.to_json() if model is not None else None,
+        "targets": [
+            {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found
+        ],
+    }
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
