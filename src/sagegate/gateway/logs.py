@@ -29,6 +29,7 @@ CLF = (
     "$context.status $context.responseLength $context.requestId"
 )
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+_NEEDS_JSON_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f\u2028\u2029]')
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Getter = Callable[[Invocation], object]
@@ -114,8 +115,10 @@ class AccessLogFormat:
             value = part(ctx)
             text = "-" if value is None or value == "" else str(value)
             if self._escape:
-                # JSON string escaping (quotes, backslashes, control characters).
-                text = json.dumps(text, ensure_ascii=False)[1:-1]
+                # JSON string escaping (quotes, backslashes, control characters), only for
+                # the rare value that needs it: most are ids, numbers and '-'.
+                if _NEEDS_JSON_ESCAPE.search(text):
+                    text = json.dumps(text, ensure_ascii=False)[1:-1]
             else:
                 # One request, one line: a value never breaks a line of another format.
                 text = text.replace("\r", "\\r").replace("\n", "\\n")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,6 +128,13 @@ class _Server(uvicorn.Server):
     """
 
     last_signal: int | None = None
+    ready_message: str | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start, then say so: the model may have trained for seconds before this."""
+        await super().startup(sockets)
+        if self.started and self.ready_message:
+            print(self.ready_message, file=sys.stderr, flush=True)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """First signal: drain. Second one (SIGINT or SIGTERM): stop waiting."""
@@ -188,6 +197,7 @@ def run(
         timeout_graceful_shutdown=spec.api.integration_timeout_ms // 1000 + 1,
     )
     server = _Server(config)
+    server.ready_message = f"sagegate: ready at {base}"
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -24,6 +24,7 @@ from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 
+_NO_SPAN: AbstractContextManager[None] = nullcontext()
 _ROOT = re.compile(r"(?:^|;)\s*Root=(1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24})")
 _SAMPLED = re.compile(r"(?:^|;)\s*Sampled=([01])")
 
@@ -74,8 +75,15 @@ class Tracer:
         env = os.environ if environ is None else environ
         return cls(exporter=env.get("SAGEGATE_TRACES") or None)
 
-    def ids(self, incoming: str | None) -> TraceIds:
-        """The ids for a request, continuing the client's Root when it sent one."""
+    def ids(self, incoming: str | None, entropy: bytes | None = None) -> TraceIds:
+        """The ids for a request, continuing the client's Root when it sent one.
+
+        `entropy` (20 random bytes) saves drawing randomness twice when the caller has some.
+        """
+        if entropy is not None and len(entropy) >= 20:
+            random_root, parent = entropy[:12].hex(), entropy[12:20].hex()
+        else:
+            random_root, parent = f"{self._bits(96):024x}", f"{self._bits(64):016x}"
         root = None
         sampled = True
         if incoming:
@@ -84,20 +92,23 @@ class Tracer:
             flag = _SAMPLED.search(incoming)
             sampled = flag is None or flag.group(1) == "1"
         if root is None:
-            root = f"1-{int(self._clock()):08x}-{self._bits(96):024x}"
-        return TraceIds(root=root, parent=f"{self._bits(64):016x}", sampled=sampled)
+            root = f"1-{int(self._clock()):08x}-{random_root}"
+        return TraceIds(root=root, parent=parent, sampled=sampled)
 
     @property
     def exporting(self) -> bool:
         """True when spans are recorded."""
         return self._tracer is not None
 
-    @contextmanager
-    def span(self, name: str, ids: TraceIds, **attributes: Any) -> Iterator[None]:
-        """A span under the request's X-Ray trace (a no-op unless exporting)."""
+    def span(self, name: str, ids: TraceIds, **attributes: Any) -> AbstractContextManager[None]:
+        """A span under the request's X-Ray trace (a shared no-op unless exporting)."""
         if self._tracer is None:
-            yield
-            return
+            return _NO_SPAN
+        return self._span(name, ids, attributes)
+
+    @contextmanager
+    def _span(self, name: str, ids: TraceIds, attributes: dict[str, Any]) -> Iterator[None]:
+        assert self._tracer is not None
         carrier = {"X-Amzn-Trace-Id": ids.header}
         parent = self._propagator.extract(carrier)
         with self._tracer.start_as_current_span(name, context=parent, attributes=attributes):

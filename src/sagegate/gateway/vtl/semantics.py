@@ -163,14 +163,19 @@ def _reference_renderer(node: av.FormalReference) -> Callable[[Any, Any, Any], N
     return evaluate_raw
 
 
+def range_list(first: Any, last: Any) -> list[int]:
+    """`[first..last]`: inclusive, counting down when `last` is smaller."""
+    if not (isinstance(first, int) and isinstance(last, int)):
+        raise ValueError(f"range bounds must be integers, got {first!r}..{last!r}")
+    step = 1 if last >= first else -1
+    return list(range(first, last + step, step))
+
+
 def _range_calculator(node: av.Range) -> Callable[[Any, Any], list[int]]:
     def calculate(namespace: Any, loader: Any) -> list[int]:
-        first = node.value1.calculate(namespace, loader)
-        last = node.value2.calculate(namespace, loader)
-        if not (isinstance(first, int) and isinstance(last, int)):
-            raise ValueError(f"range bounds must be integers, got {first!r}..{last!r}")
-        step = 1 if last >= first else -1
-        return list(range(first, last + step, step))
+        return range_list(
+            node.value1.calculate(namespace, loader), node.value2.calculate(namespace, loader)
+        )
 
     return calculate
 
@@ -233,4 +238,4 @@ def _gobble_blanks_before_set(block: av.Block) -> None:
             previous.text = _TRAILING_BLANKS.sub(r"\1", previous.text)
 
 
-__all__ = ["FOREACH_MAX_ITERATIONS", "ForeachScope", "adapt"]
+__all__ = ["FOREACH_MAX_ITERATIONS", "ForeachScope", "adapt", "range_list"]

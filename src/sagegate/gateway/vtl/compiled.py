@@ -1,0 +1,73 @@
+"""The compiled engine: a mapping template as one Python function, made once per template.
+
+The reference engine walks airspeed's tree for every render (a method call per node,
+`LocalNamespace` lookups, a `StringIO`); here `codegen` turns the same adapted tree into
+straight-line Python, which `compile()` makes into a function bound to the helpers below.
+The helpers are the reference engine's own functions (`values`, `methods`,
+`semantics`), so both engines share every Java-semantics rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from airspeed import operators as av
+
+from sagegate.gateway.vtl import values
+from sagegate.gateway.vtl.codegen import Generator, Unsupported
+from sagegate.gateway.vtl.methods import call_method, get_index, get_property
+from sagegate.gateway.vtl.semantics import ForeachScope, range_list
+
+CompiledRender = Callable[[Any, Any, Any, Any], str]
+
+
+def namespace_index(value: Any, index: Any) -> Any:
+    """`$name[index]` on a variable: airspeed's own rule (NameOrCall.calculate)."""
+    if isinstance(value, list) and not isinstance(index, int):
+        raise ValueError(f"expected integer for array index, got '{index}'")
+    try:
+        return value[index]
+    except Exception:
+        return None
+
+
+def _text(value: Any) -> str:
+    return values.to_text(value)
+
+
+_HELPERS: dict[str, Any] = {
+    "_text": _text,
+    "_call": call_method,
+    "_property": get_property,
+    "_index": get_index,
+    "_ns_index": namespace_index,
+    "_iterate": values.iterate,
+    "_range": range_list,
+    "_Scope": ForeachScope,
+}
+
+
+def compile_template(root: av.TemplateBody) -> CompiledRender | None:
+    """The render function for an adapted template, or None if it needs the reference.
+
+    None for constructs API Gateway does not support (#include, #parse, #define, ...) and
+    for templates nested deeper than Python's compiler allows.
+    """
+    generator = Generator()
+    try:
+        source = generator.source(root)
+        code = compile(source, "<mapping template>", "exec")
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        return None
+    namespace: dict[str, Any] = {"__builtins__": {"len": len, "enumerate": enumerate}}
+    namespace.update(_HELPERS)
+    namespace.update(generator.constants)
+    exec(code, namespace)  # noqa: S102 - our own generated source, from a parsed tree
+    render: CompiledRender = namespace["render"]
+    return render
+
+
+def generated_source(root: av.TemplateBody) -> str:
+    """The generated Python source for a template (for tests and debugging)."""
+    return Generator().source(root)
