@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil  # type: ignore[import-untyped]  # no types-psutil in the dev extra
+import psutil
 
 HOST = "127.0.0.1"
 # The default model trains at first start (a few seconds); a cold cache must still fit.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import psutil  # type: ignore[import-untyped]
+import psutil
 import pytest
 import requests
 import yaml
