@@ -15,10 +15,19 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS
+from sagegate.gateway.vtl.tree import (
+    LOOP_NAMES,
+    condition_expression,
+    constant_text,
+    names_in,
+    names_written,
+    roots_written_through,
+)
 
 # The names every render starts with; any other variable starts undefined (None).
 GLOBAL_NAMES = ("input", "util", "context", "stageVariables")
-_LOOP_NAMES = ("foreach", "velocityCount", "velocityHasNext")
+# The value of a tracked variable (see Generator.tracked) that was never set.
+UNSET = object()
 
 
 class Unsupported(Exception):
@@ -37,7 +46,12 @@ class _Output:
 
 
 class Generator:
-    """Builds the source of `def render(<globals>) -> str` for one template."""
+    """Builds the source of `def render(<globals>) -> str` for one template.
+
+    Each method translates one kind of node. Expressions come out one step per line:
+    every sub-result lands in a temporary `tN` in airspeed's evaluation order, so side
+    effects (`$list.add(...)`) and the first error happen where the reference has them.
+    """
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -47,6 +61,12 @@ class Generator:
         self.variables: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
         self.uses_stop = False
+        # Variables that `#set($x.key = ...)` writes through: airspeed fails with a
+        # KeyError when such a root was never set, a TypeError when it was set to null,
+        # so for these names "unset" must stay distinct from null.
+        self.tracked: set[str] = set()
+        # Variables some #set or #foreach writes (or that every render starts with).
+        self.written: set[str] = set(GLOBAL_NAMES)
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -83,22 +103,27 @@ class Generator:
         # append-only, so cutting the buffer where the first #stop ran is the same.
         if not self.uses_stop:
             return f"''.join({output.buffer})"
-        return (
-            f"''.join({output.buffer} if {output.stop} < 0 "
-            f"else {output.buffer}[:{output.stop}])"
-        )
+        return f"''.join({output.buffer} if {output.stop} < 0 else {output.buffer}[:{output.stop}])"
 
     def source(self, root: av.TemplateBody) -> str:
         """The whole function's source for the template `root`."""
+        self.tracked = roots_written_through(root) - set(GLOBAL_NAMES)
+        self.written = names_written(root) | set(GLOBAL_NAMES)
         output = self.new_output()
         self.block(root.block, output)
         self.emit(f"return {self.joined(output)}")
         body = self.lines
         params = [self.variable(name) for name in GLOBAL_NAMES]
-        others = [local for name, local in self.variables.items() if name not in GLOBAL_NAMES]
+        others = [
+            local
+            for name, local in self.variables.items()
+            if name not in GLOBAL_NAMES and name not in self.tracked
+        ]
         head = [f"def render({', '.join(params)}):"]
         if others:
             head.append("    " + " = ".join(others) + " = None")
+        for name in sorted(self.tracked):
+            head.append(f"    {self.variable(name)} = _UNSET")
         return "\n".join(head + body) + "\n"
 
     # -- statements ----------------------------------------------------------------------
@@ -143,6 +168,8 @@ class Generator:
         if node.expression is None:
             self.emit(f"{output.write}({node.my_text()!r})")
             return
+        if node.alternate is None and self._always_null(node.expression):
+            return  # e.g. `$esc.newline`: Velocity tools API Gateway does not have
         value = self.variable_expression(node.expression)
         if node.alternate is not None:
             self.emit(f"if {value} is None:")
@@ -157,7 +184,7 @@ class Generator:
         opened = 0
         branches = [(node.condition, node.block), *((e.condition, e.block) for e in node.elseifs)]
         for condition, block in branches:
-            value = self.expression(_condition_expression(condition))
+            value = self.expression(condition_expression(condition))
             self.emit(f"if {value} is not False:")
             self.depth += 1
             self.block(block, output)
@@ -178,6 +205,9 @@ class Generator:
             self.emit(f"{target} = {value}")
             return
         current = self.assign(target)
+        if node.root_term in self.tracked:
+            self.emit(f"if {current} is _UNSET:")
+            self.emit(f"    raise KeyError({node.root_term!r})")
         for term in node.terms[:-1]:
             key = self.term(term)
             self.emit(f"{current} = {current}[{key}]")
@@ -221,8 +251,8 @@ class Generator:
         self.depth -= 1
 
     def _loop_names_read(self, node: av.ForeachDirective) -> list[str]:
-        used = set(_names_in(node.block))
-        return [name for name in _LOOP_NAMES if name in used]
+        used = set(names_in(node.block))
+        return [name for name in LOOP_NAMES if name in used]
 
     # -- expressions -------------------------------------------------------------------
 
@@ -241,7 +271,7 @@ class Generator:
                 raise Unsupported("a reference without a name used as a value")
             return self.variable_expression(node.expression)
         if isinstance(node, av.InterpolatedStringLiteral):
-            text = _constant_text(node.block)
+            text = constant_text(node.block)
             if text is not None:
                 return repr(text)
             output = self.new_output()
@@ -285,9 +315,27 @@ class Generator:
             return "[" + ", ".join(self.value(v) for v in values.values) + "]"
         return "[]"
 
+    def _always_null(self, node: av.VariableExpression) -> bool:
+        """A never-written variable followed only by properties: null, without effects."""
+        part: av.NameOrCall = node.part
+        if part.name in self.written or part.parameters is not None or part.index is not None:
+            return False
+        sub = node.subexpression
+        while sub is not None:
+            expression = sub.expression
+            if isinstance(expression, av.ArrayIndex):
+                return False
+            if expression.part.parameters is not None or expression.part.index is not None:
+                return False
+            sub = expression.subexpression
+        return True
+
     def variable_expression(self, node: av.VariableExpression) -> str:
         part: av.NameOrCall = node.part
         result = self.assign(self.variable(part.name))
+        if part.name in self.tracked:
+            self.emit(f"if {result} is _UNSET:")
+            self.emit(f"    {result} = None")
         # airspeed's own rules for a name in the namespace: a null stops here.
         if part.parameters is not None:
             self.emit(f"if {result} is not None:")
@@ -349,53 +397,7 @@ class Generator:
         values.append(self.assign(f"{function}({left}, {right})"))
 
 
-def _constant_text(block: av.Block) -> str | None:
-    """The text a block always writes, when it holds nothing but text."""
-    parts: list[str] = []
-    for child in block.children:
-        if isinstance(child, av.Text | av.FallthroughHashText):
-            parts.append(child.text)
-        elif isinstance(child, av.MacroCall | av.EvaluateDirective):
-            parts.append(child.my_text())
-        elif not isinstance(child, av.Comment | av.MacroDefinition):
-            return None
-    return "".join(parts)
-
-
-def _condition_expression(condition: av.Condition) -> av.Expression:
-    expression: av.Expression = condition.expression.calculate.__self__
-    return expression
-
-
 def _scope_member(name: str, scope: str) -> str:
     if name == "foreach":
         return scope
     return f"{scope}.count" if name == "velocityCount" else f"{scope}.hasNext"
-
-
-def _names_in(node: Any) -> list[str]:
-    """Every variable name read or set anywhere under `node`."""
-    names: list[str] = []
-    stack: list[Any] = [node]
-    seen: set[int] = set()
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list | tuple):
-            stack.extend(item)
-            continue
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-            continue
-        if not isinstance(item, av._Element) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, av.NameOrCall):
-            names.append(item.name)
-        elif isinstance(item, av.Assignment):
-            names.append(item.root_term)
-        elif isinstance(item, av.ForeachDirective):
-            names.append(item.loop_var_name)
-        for value in vars(item).values():
-            stack.append(getattr(value, "__self__", value))
-    return names

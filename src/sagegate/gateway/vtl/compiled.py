@@ -15,7 +15,7 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl import values
-from sagegate.gateway.vtl.codegen import Generator, Unsupported
+from sagegate.gateway.vtl.codegen import UNSET, Generator, Unsupported
 from sagegate.gateway.vtl.methods import call_method, get_index, get_property
 from sagegate.gateway.vtl.semantics import ForeachScope, range_list
 
@@ -32,12 +32,8 @@ def namespace_index(value: Any, index: Any) -> Any:
         return None
 
 
-def _text(value: Any) -> str:
-    return values.to_text(value)
-
-
 _HELPERS: dict[str, Any] = {
-    "_text": _text,
+    "_text": values.to_text,
     "_call": call_method,
     "_property": get_property,
     "_index": get_index,
@@ -45,6 +41,7 @@ _HELPERS: dict[str, Any] = {
     "_iterate": values.iterate,
     "_range": range_list,
     "_Scope": ForeachScope,
+    "_UNSET": UNSET,
 }
 
 
@@ -60,10 +57,11 @@ def compile_template(root: av.TemplateBody) -> CompiledRender | None:
         code = compile(source, "<mapping template>", "exec")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         return None
-    namespace: dict[str, Any] = {"__builtins__": {"len": len, "enumerate": enumerate}}
+    builtins = {"len": len, "enumerate": enumerate, "str": str, "KeyError": KeyError}
+    namespace: dict[str, Any] = {"__builtins__": builtins}
     namespace.update(_HELPERS)
     namespace.update(generator.constants)
-    exec(code, namespace)  # noqa: S102 - our own generated source, from a parsed tree
+    exec(code, namespace)
     render: CompiledRender = namespace["render"]
     return render
 

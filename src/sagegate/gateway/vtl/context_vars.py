@@ -6,6 +6,9 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sagegate.gateway.vtl.facts import RequestFacts
@@ -16,42 +19,95 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def format_request_time(epoch_ms: int) -> str:
     """`$context.requestTime`: CLF-style `dd/MMM/yyyy:HH:mm:ss +0000`, English months, UTC."""
-    t = time.gmtime(epoch_ms // 1000)
+    return _format_second(epoch_ms // 1000)
+
+
+@lru_cache(maxsize=64)
+def _format_second(epoch_s: int) -> str:
+    # Requests arrive many to a second: format each second once.
+    t = time.gmtime(epoch_s)
     return (
         f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year:04d}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
     )
 
 
-def _hashmap(entries: list[tuple[str, Any]]) -> ContextMap:
+@lru_cache(maxsize=64)
+def _layout(keys: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], Any]]:
+    """The HashMap order of `keys`, and a getter that puts values in that order."""
+    ordered = java_hashmap_order(keys)
+    return ordered, itemgetter(*(keys.index(key) for key in ordered))
+
+
+def _hashmap(keys: tuple[str, ...], values: Sequence[Any]) -> ContextMap:
     # Filled in Java HashMap iteration order so Python iteration matches keySet().
-    values = dict(entries)
-    return ContextMap((key, values[key]) for key in java_hashmap_order(tuple(values)))
+    ordered, reorder = _layout(keys)
+    return ContextMap(zip(ordered, reorder(values), strict=True))
+
+
+# Insertion orders as recorded against AWS (they decide the order within a bucket).
+_IDENTITY_KEYS = (
+    "cognitoIdentityPoolId",
+    "accountId",
+    "cognitoIdentityId",
+    "caller",
+    "sourceIp",
+    "principalOrgId",
+    "accessKey",
+    "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider",
+    "userArn",
+    "userAgent",
+    "user",
+)
+_CONTEXT_KEYS = (
+    "resourceId",
+    "resourcePath",
+    "httpMethod",
+    "extendedRequestId",
+    "requestTime",
+    "path",
+    "accountId",
+    "protocol",
+    "requestOverride",
+    "stage",
+    "domainPrefix",
+    "requestTimeEpoch",
+    "requestId",
+    "identity",
+    "domainName",
+    "deploymentId",
+    "responseOverride",
+    "apiId",
+)
+_REQUEST_OVERRIDE_KEYS = ("path", "header", "querystring")
 
 
 def _identity(facts: RequestFacts) -> ContextMap:
     identity = facts.identity
-    # Insertion order as recorded against AWS (it decides the order within a bucket).
-    entries: list[tuple[str, Any]] = [
-        ("cognitoIdentityPoolId", identity.cognito_identity_pool_id),
-        ("accountId", identity.account_id),
-        ("cognitoIdentityId", identity.cognito_identity_id),
-        ("caller", identity.caller),
-        ("sourceIp", facts.source_ip),
-        ("principalOrgId", identity.principal_org_id),
-        ("accessKey", identity.access_key),
-        ("cognitoAuthenticationType", identity.cognito_authentication_type),
-        ("cognitoAuthenticationProvider", identity.cognito_authentication_provider),
-        ("userArn", identity.user_arn),
-        ("userAgent", facts.user_agent),
-        ("user", identity.user),
+    keys: tuple[str, ...] = _IDENTITY_KEYS
+    values = [
+        identity.cognito_identity_pool_id,
+        identity.account_id,
+        identity.cognito_identity_id,
+        identity.caller,
+        facts.source_ip,
+        identity.principal_org_id,
+        identity.access_key,
+        identity.cognito_authentication_type,
+        identity.cognito_authentication_provider,
+        identity.user_arn,
+        facts.user_agent,
+        identity.user,
     ]
     # API-key fields only exist when the method uses an API key.
     if identity.api_key is not None:
-        entries.append(("apiKey", identity.api_key))
+        keys += ("apiKey",)
+        values.append(identity.api_key)
     if identity.api_key_id is not None:
-        entries.append(("apiKeyId", identity.api_key_id))
-    return _hashmap(entries)
+        keys += ("apiKeyId",)
+        values.append(identity.api_key_id)
+    return _hashmap(keys, values)
 
 
 def build_context_variables(facts: RequestFacts) -> ContextMap:
@@ -60,33 +116,34 @@ def build_context_variables(facts: RequestFacts) -> ContextMap:
     Build it once per request and pass it to both the request and the response template,
     so `$context.requestOverride`/`responseOverride` set by one are seen by the other.
     """
-    request_override = _hashmap(
-        [("path", ContextMap()), ("header", ContextMap()), ("querystring", ContextMap())]
-    )
+    request_override = _hashmap(_REQUEST_OVERRIDE_KEYS, (ContextMap(), ContextMap(), ContextMap()))
     # responseOverride starts with only `header`; `status` appears once a template sets it.
     response_override = ContextMap(header=ContextMap())
-    entries: list[tuple[str, Any]] = [
-        ("resourceId", facts.resource_id),
-        ("resourcePath", facts.resource_path),
-        ("httpMethod", facts.http_method),
-        ("extendedRequestId", facts.extended_request_id),
-        ("requestTime", format_request_time(facts.request_time_epoch_ms)),
-        ("path", facts.path),
-        ("accountId", facts.account_id),
-        ("protocol", facts.protocol),
-        ("requestOverride", request_override),
-        ("stage", facts.stage),
-        ("domainPrefix", facts.domain_prefix),
-        ("requestTimeEpoch", facts.request_time_epoch_ms),
-        ("requestId", facts.request_id),
-        ("identity", _identity(facts)),
-        ("domainName", facts.domain_name),
-        ("deploymentId", facts.deployment_id),
-        ("responseOverride", response_override),
-        ("apiId", facts.api_id),
+    keys: tuple[str, ...] = _CONTEXT_KEYS
+    values = [
+        facts.resource_id,
+        facts.resource_path,
+        facts.http_method,
+        facts.extended_request_id,
+        format_request_time(facts.request_time_epoch_ms),
+        facts.path,
+        facts.account_id,
+        facts.protocol,
+        request_override,
+        facts.stage,
+        facts.domain_prefix,
+        facts.request_time_epoch_ms,
+        facts.request_id,
+        _identity(facts),
+        facts.domain_name,
+        facts.deployment_id,
+        response_override,
+        facts.api_id,
     ]
     if facts.is_canary_request is not None:
-        entries.append(("isCanaryRequest", facts.is_canary_request))
+        keys += ("isCanaryRequest",)
+        values.append(facts.is_canary_request)
     if facts.xray_trace_id is not None:
-        entries.append(("xrayTraceId", facts.xray_trace_id))
-    return _hashmap(entries)
+        keys += ("xrayTraceId",)
+        values.append(facts.xray_trace_id)
+    return _hashmap(keys, values)

@@ -222,11 +222,13 @@ def call_method(target: Any, name: str, args: list[Any]) -> Any:
 
 def get_property(target: Any, name: str) -> Any:
     """`$target.name`: Map.get(name), else the getter `getName()` / `isName()`."""
+    if target is None:
+        return None
     if isinstance(target, dict):
         return target.get(name)
     if isinstance(target, VtlObject):
         return target.vtl_property(name)
-    if target is None or not name:
+    if not name:
         return None
     methods = _methods_for(target)
     capitalised = name[0].upper() + name[1:]

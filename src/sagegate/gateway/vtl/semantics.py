@@ -193,6 +193,10 @@ class ForeachScope(values.VtlObject):
         self.first = index == 0
         self.last = index + 1 == total
 
+    def vtl_property(self, name: str) -> Any:
+        """`$foreach.name` (every member is a plain attribute)."""
+        return getattr(self, name) if name in self.vtl_members else None
+
 
 _LOOP_NAMES = ("foreach", "velocityCount", "velocityHasNext")
 _ABSENT = object()

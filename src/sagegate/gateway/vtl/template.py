@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 import airspeed
 from airspeed import operators as av
 
+from sagegate.gateway.vtl.compiled import CompiledRender, compile_template
 from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.input import InputVariable
@@ -69,12 +71,31 @@ def _status(value: Any) -> int | None:
         raise TemplateError(f"$context.responseOverride.status is not a number: {value!r}") from exc
 
 
+# What almost every render leaves: no override (read-only, so one pair serves all).
+_NO_REQUEST_OVERRIDE = RequestOverride(
+    header=MappingProxyType({}), querystring=MappingProxyType({}), path=MappingProxyType({})
+)
+_NO_RESPONSE_OVERRIDE = ResponseOverride(status=None, header=MappingProxyType({}))
+
+
+def _nothing_in(value: Any) -> bool:
+    return not value or not isinstance(value, dict)
+
+
 def read_overrides(context: Mapping[str, Any]) -> tuple[RequestOverride, ResponseOverride]:
     """The request/response overrides currently held in a `$context` map."""
     request = context.get("requestOverride")
     response = context.get("responseOverride")
     request = request if isinstance(request, dict) else {}
     response = response if isinstance(response, dict) else {}
+    if (
+        response.get("status") is None
+        and _nothing_in(response.get("header"))
+        and _nothing_in(request.get("header"))
+        and _nothing_in(request.get("querystring"))
+        and _nothing_in(request.get("path"))
+    ):
+        return _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE
     return (
         RequestOverride(
             header=_strings(request.get("header")),
@@ -87,15 +108,25 @@ def read_overrides(context: Mapping[str, Any]) -> tuple[RequestOverride, Respons
     )
 
 
+Engine = Literal["compiled", "reference"]
+
+
 class MappingTemplate:
     """A mapping template, parsed once; `render` is thread-safe and reentrant.
 
+    `engine="compiled"` (the default) renders with a Python function generated once from
+    the parse tree; `engine="reference"` walks airspeed's tree, as the engine did first.
+    Both give the same output (the differential tests hold them to it); a template using
+    a construct the compiler leaves alone (#include, #parse, #define) renders with the
+    reference engine either way.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings.html
     """
 
-    __slots__ = ("_template", "source")
+    __slots__ = ("_compiled", "_template", "source")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, engine: Engine = "compiled") -> None:
+        if engine not in ("compiled", "reference"):
+            raise ValueError(f"unknown template engine: {engine!r}")
         self.source = source
         template = airspeed.Template(source)
         try:
@@ -106,6 +137,12 @@ class MappingTemplate:
             raise TemplateError(f"mapping template does not parse: {exc}") from exc
         adapt(template.root_element)
         self._template = template
+        self._compiled = compile_template(template.root_element) if engine == "compiled" else None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that renders this template."""
+        return "reference" if self._compiled is None else "compiled"
 
     def render(
         self,
@@ -120,23 +157,55 @@ class MappingTemplate:
         without it, the method request's body. `$input.params` is always the method
         request's. Pass the same `context` to the request and response templates.
         """
+        return self._render(self._compiled, facts, context, body)
+
+    def render_reference(
+        self,
+        facts: RequestFacts,
+        *,
+        context: ContextMap | None = None,
+        body: str | bytes | None = None,
+    ) -> RenderResult:
+        """`render` by the reference engine (airspeed's tree walk), whatever `engine` was.
+
+        For differential tests: the compiled engine must give the same result.
+        """
+        return self._render(None, facts, context, body)
+
+    def _render(
+        self,
+        compiled: CompiledRender | None,
+        facts: RequestFacts,
+        context: ContextMap | None,
+        body: str | bytes | None,
+    ) -> RenderResult:
         if context is None:
             context = build_context_variables(facts)
         payload = facts.body if body is None else body
         if isinstance(payload, bytes):
             payload = payload.decode("utf-8", errors="replace")
-        namespace: dict[str, Any] = {
-            "input": InputVariable(facts, payload or ""),
-            "util": UTIL,
-            "context": context,
-            "stageVariables": dict(facts.stage_variables or {}),
-        }
-        stream = av.StoppableStream()
+        variable = InputVariable(facts, payload or "")
+        # A template may change $stageVariables: each render gets its own copy.
+        stage_variables = dict(facts.stage_variables) if facts.stage_variables else {}
         try:
-            self._template.merge_to(namespace, stream)
+            if compiled is not None:
+                output = compiled(variable, UTIL, context, stage_variables)
+            else:
+                output = self._walk(variable, context, stage_variables)
         except TemplateError:
             raise
         except Exception as exc:  # any failure inside the template is a render error
             raise TemplateError(f"mapping template failed to render: {exc}") from exc
         request_override, response_override = read_overrides(context)
-        return RenderResult(stream.getvalue(), request_override, response_override)
+        return RenderResult(output, request_override, response_override)
+
+    def _walk(self, variable: InputVariable, context: ContextMap, stage: dict[str, str]) -> str:
+        namespace: dict[str, Any] = {
+            "input": variable,
+            "util": UTIL,
+            "context": context,
+            "stageVariables": stage,
+        }
+        stream = av.StoppableStream()
+        self._template.merge_to(namespace, stream)
+        return str(stream.getvalue())

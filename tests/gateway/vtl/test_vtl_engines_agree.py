@@ -1,0 +1,138 @@
+"""The compiled engine against the reference engine: vectors, edge cases, generated templates.
+
+The autouse fixture in conftest.py renders every template with both engines and asserts
+identical output, overrides, `$context` afterwards, and error classes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError
+from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE
+from tests.conformance.test_vtl_vectors import VECTORS, run_vector
+from tests.gateway.vtl.differential import TALLY
+
+
+def facts(**overrides: Any) -> RequestFacts:
+    values: dict[str, Any] = {
+        "http_method": "POST",
+        "path": "/dev/things/7",
+        "resource_path": "/things/{id}",
+        "stage": "dev",
+        "path_params": {"id": "7"},
+        "query": {"items": ["1,2,3"], "q": ["a", "b"]},
+        "headers": {"Host": "h.example", "X-Token": "abc"},
+        "body": b'{"a": {"b": [1, 2.5, {"c": "d"}]}, "n": null, "s": "t", "list": [3, 1, 2]}',
+        "stage_variables": {"env": "test"},
+    }
+    return RequestFacts(**(values | overrides))
+
+
+def render(source: str, **overrides: Any) -> str:
+    return MappingTemplate(source).render(facts(**overrides)).output
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_engines_agree_on_every_conformance_vector(vector: dict[str, Any]) -> None:
+    before = TALLY.renders
+    run_vector(vector)
+    assert TALLY.renders > before
+
+
+def test_blog_templates_compile_and_agree() -> None:
+    body = '{"predictions": [{"scores": [3.52]}, {"scores": [4.1]}]}'
+    for source in (BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE):
+        template = MappingTemplate(source)
+        assert template.engine == "compiled"
+        template.render(facts(path_params={"user_id": "321"}), body=body)
+
+
+def test_reference_engine_can_be_chosen() -> None:
+    template = MappingTemplate("$input.params('id')", engine="reference")
+    assert template.engine == "reference"
+    assert template.render(facts()).output == "7"
+    with pytest.raises(ValueError, match="unknown template engine"):
+        MappingTemplate("x", engine="fast")  # type: ignore[arg-type]
+
+
+def test_unsupported_directives_fall_back_to_the_reference_engine() -> None:
+    template = MappingTemplate("#define($d)D#end[$d]")
+    assert template.engine == "reference"
+    assert template.render(facts()).output == "[D]"
+
+
+def test_nesting_deeper_than_python_allows_falls_back() -> None:
+    source = "#foreach($i in [1])" * 30 + "x" + "#end" * 30
+    template = MappingTemplate(source)
+    assert template.engine == "reference"
+    assert template.render(facts()).output == "x"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # airspeed evaluates the right operand first, both always (no short circuit).
+        "#set($l = [])#set($x = $l.add(1) == $l.add(2))$l",
+        "#set($l = [])#set($x = $l.add(1) * $l.add(2) + $l.add(3))$l",
+        "#set($l = [])#set($x = $l.add(1) + $l.add(2) * $l.add(3))$l",
+        "#set($l = [])#set($x = $l.add(1) * $l.add(2) + $l.add(3) * $l.add(4))$l",
+        "#set($l = [])#if(false && $l.add(1))#end$l",
+        '#set($a = 1)[$a, "#set($a = 2)", $a]',
+        '#set($a = 1)#set($b = $a + "#set($a = 5)")$b$a',
+    ],
+)
+def test_evaluation_order_and_side_effects(source: str) -> None:
+    render(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a#stop b",
+        "#foreach($i in [1..3])$i#if($i == 2)#stop#end#end after",
+        '#set($s = "x#stop y")[$s]',
+        "$items[1] $items[-1] #set($m = {'a': 1})$m['a'] $m[0]",
+        "#set($items = [1, 2])$items['x']",
+        "$input()",
+        "$nothing()",
+        "#set($input = 5)$input #foreach($input in [1])$input#end $input.params('id')",
+        "#foreach($foreach in [7])$foreach.index#end[$foreach]",
+        "#foreach($i in [1, 2])#set($foreach = 'z')$foreach#end[$foreach]",
+        "#foreach($i in [1, 2])#foreach($j in ['a', 'b'])$foreach.index$velocityCount#end"
+        "$foreach.hasNext$velocityHasNext|#end",
+        "#set($undefined.x = 1)",
+        "#set($context.a.b = 1)",
+        "#set($context.responseOverride.header.x = $input.params('id'))done",
+        "${missing|'alt'} ${input.params('id')|'alt'} $!missing",
+        "#if(!$missing)yes#else no#end #if(!false)t#end",
+        "[1..-2] [-1..1] #set($r = [1..$n])",
+        "$util.escapeJavaScript(\"a'b\") $util.urlEncode('a b') $util.base64Encode('x')",
+        "$input.json('$.a.b') $input.path('$.a.b[1]') $input.path('$..c')",
+        "$input.body.substring(50)",
+        "#macro(m)x#end#m() #evaluate('$a') ## comment\nline #* block *# end",
+        "#{if}(true)braces#{else}no#{end}",
+        "$stageVariables.env #set($stageVariables.env = 'x')$stageVariables.env",
+        "#set($m = {})#set($m.k = 'v')#set($m['j'] = [1, {'z': 2}])$m $m.keySet() $m.j[1].z",
+        "$context.identity.keySet() $context.keySet().size()",
+        "#foreach($k in $context.identity.keySet())$k,#end",
+        "$input.params().header.get('X-Token') $input.params().querystring",
+        "#set($x = 7 / 2)$x #set($y = -7 % 3)$y #set($z = 1.5 * 2)$z $x.equals(3)",
+        "#set($s = 'Hello')$s.length() $s.toUpperCase() $s.replaceAll('l+', '_') $s.charAt(9)",
+    ],
+)
+def test_edge_cases_agree(source: str) -> None:
+    # An error is fine too: the fixture already compared the error classes.
+    with contextlib.suppress(TemplateError):
+        render(source, stage_variables={"env": "test"})
+
+
+def test_the_check_counts_renders_and_errors() -> None:
+    renders, errors = TALLY.renders, TALLY.errors
+    render("$x")
+    with pytest.raises(TemplateError):
+        render("$input.body.substring(99)")
+    assert (TALLY.renders, TALLY.errors) == (renders + 2, errors + 1)
