@@ -20,6 +20,7 @@ from pathlib import Path
 from sagegate.endpoint import errors
 from sagegate.endpoint.handler import InferenceError, InferenceHandler, ModelLoadError
 from sagegate.endpoint.response import InvocationResponse
+from sagegate.endpoint.workers import PredictionWorkers
 
 logger = logging.getLogger("sagegate.endpoint")
 
@@ -89,7 +90,7 @@ class EndpointHost:
         invocation_timeout: float = 60.0,
         region: str = "us-east-1",
         account_id: str = "123456789012",
-        max_workers: int = 32,
+        max_workers: int = 4,
         request_id: Callable[[], str] = _new_request_id,
     ) -> None:
         if not model_dirs:
@@ -103,7 +104,9 @@ class EndpointHost:
             name: _Endpoint(name, Path(path), region, account_id)
             for name, path in model_dirs.items()
         }
-        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="sagegate-model")
+        # model_fn may take long (training): loading has its own threads, apart from predictions.
+        self._executor = ThreadPoolExecutor(len(model_dirs), thread_name_prefix="sagegate-load")
+        self._workers = PredictionWorkers(max_workers)
 
     def new_request_id(self) -> str:
         """A fresh request id (``x-amzn-RequestId``) from the injected generator."""
@@ -163,6 +166,7 @@ class EndpointHost:
     def close(self) -> None:
         """Release the worker threads (a prediction still running finishes on its own)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._workers.close()
 
     async def invoke(
         self, name: str, body: bytes, headers: Mapping[str, str]
@@ -198,7 +202,7 @@ class EndpointHost:
             if ep.state is LoadState.FAILED and ep.failure is not None:
                 raise errors.endpoint_failed(name, str(ep.failure))
             raise errors.model_not_ready(name)
-        future = asyncio.get_running_loop().run_in_executor(self._executor, handler, body, headers)
+        future = self._workers.submit(handler, body, headers)
         try:
             async with asyncio.timeout(self.invocation_timeout):
                 result = await future
@@ -264,9 +268,8 @@ class EndpointHost:
         handler = ep.handler
         if handler is None:
             return _plain(503, f"model for endpoint {ep.name} is not loaded ({ep.state.value})")
-        loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self._executor, handler, body, headers)
+            result = await self._workers.submit(handler, body, headers)
         except InferenceError as exc:
             logger.error("container invocation failed (%d)", exc.status, exc_info=exc.__cause__)
             return _plain(exc.status, exc.message)
