@@ -12,7 +12,6 @@ import asyncio
 import enum
 import logging
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +20,7 @@ from sagegate.endpoint import errors
 from sagegate.endpoint.handler import InferenceError, InferenceHandler, ModelLoadError
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.endpoint.workers import PredictionWorkers
+from sagegate.ids import uuid4
 
 logger = logging.getLogger("sagegate.endpoint")
 
@@ -62,7 +62,7 @@ class _Endpoint:
 
 
 def _new_request_id() -> str:
-    return str(uuid.uuid4())
+    return uuid4()
 
 
 def check_endpoint_name(name: str) -> None:

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -44,6 +43,7 @@ from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy, PolicyError
+from sagegate.ids import random_bytes, uuid4
 from sagegate.sigv4 import IdentityStore, SigV4Verifier
 from sagegate.spec import Spec, SpecError
 
@@ -59,13 +59,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("sagegate.gateway")
-
-
-def _uuid4(random16: bytes) -> str:
-    """A version-4 UUID string from 16 random bytes (what uuid.uuid4 does, without its cost)."""
-    h = random16.hex()
-    variant = "89ab"[random16[8] & 3]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 def api_id_for(spec: Spec) -> str:
@@ -223,11 +216,11 @@ class Gateway:
         """A fresh context for `request`, with its ids and time."""
         now = self._clock()
         # One draw of randomness for every id of the request.
-        entropy = os.urandom(48)
+        entropy = random_bytes(48)
         ids = self.tracer.ids(request.header("x-amzn-trace-id"), entropy[28:48])
         return Invocation(
             request=request,
-            request_id=_uuid4(entropy[:16]),
+            request_id=uuid4(entropy[:16]),
             extended_request_id=base64.b64encode(entropy[16:28]).decode()[:15] + "=",
             request_time_epoch_ms=int(now * 1000),
             trace=ids,
