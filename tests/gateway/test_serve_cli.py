@@ -101,3 +101,52 @@ def test_serve_refuses_a_bad_spec_naming_the_key(env: dict[str, str], tmp_path: 
     )
     assert result.returncode != 0
     assert re.search(r"endpoint_name: 'bad_name' is not a SageMaker endpoint name", result.stderr)
+
+
+def test_two_workers_serve_and_stop_on_sigterm(env: dict[str, str], tmp_path: Path) -> None:
+    spec = tmp_path / "api.yaml"
+    spec.write_text(
+        "endpoint_name: movie-ratings\n"
+        "resource_name: predicted-ratings\n"
+        'resource_path: "{user_id}"\n'
+        "request_mapping_template: |\n"
+        '  {"instances": [{"in0": [$input.params("user_id")], "in1": [1]}]}\n'
+        "api:\n"
+        "  authorization_type: NONE\n"
+    )
+    port = free_port()
+    log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sagegate",
+            "serve",
+            str(spec),
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--access-log",
+            str(log),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        statuses = [
+            requests.get(
+                f"http://127.0.0.1:{port}/prod/predicted-ratings/{i}", timeout=30
+            ).status_code
+            for i in range(1, 21)
+        ]
+        assert statuses == [200] * 20
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    assert code == 0
+    statuses_logged = [json.loads(line)["status"] for line in log.read_text().splitlines()]
+    assert statuses_logged.count("200") == 20
