@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
@@ -178,8 +177,3 @@ class AwsTarget(_HttpTarget):
     def describe(self) -> str:
         """The runtime URL and region."""
         return f"AWS SageMaker Runtime at {self.base_url} ({self.region})"
-
-
-def local_target(models: Mapping[str, Path], **host_options: object) -> LocalTarget:
-    """A LocalTarget hosting `models` (endpoint name -> model directory)."""
-    return LocalTarget(EndpointHost(dict(models), **host_options))  # type: ignore[arg-type]

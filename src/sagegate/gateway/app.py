@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import logging
-import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from typing import Any, TextIO
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest, MethodResponse
-from sagegate.gateway.limits import Quota, TokenBucket
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
 from sagegate.gateway.responses import (
     GatewayError,
@@ -140,8 +138,6 @@ class Gateway:
                 clock=settings.clock,
                 max_skew_seconds=settings.max_skew_seconds,
             )
-        plan = spec.usage_plan
-        stage_limit = spec.api.throttling
         request_templates = {
             content_type: _compile(
                 "request_mapping_template"
@@ -169,27 +165,11 @@ class Gateway:
                 account_id=settings.account_id,
                 api_id=self.api_id,
             ),
-            Throttle.build(
-                api_key_required=spec.api.api_key_required,
-                api_keys=plan.api_keys if plan else [],
-                plan_rate=(plan.throttle.rate_limit, plan.throttle.burst_limit)
-                if plan and plan.throttle
-                else None,
-                plan_quota=(plan.quota.limit, plan.quota.period, plan.quota.offset)
-                if plan and plan.quota
-                else None,
-                stage_rate=(stage_limit.rate_limit, stage_limit.burst_limit)
-                if stage_limit
-                else None,
-                make_bucket=lambda rate, burst: TokenBucket(
-                    rate, burst, clock=settings.bucket_clock
-                ),
-                make_quota=lambda limit, period, offset: Quota(
-                    limit,
-                    period,  # type: ignore[arg-type]
-                    offset,
-                    clock=settings.quota_clock,
-                ),
+            Throttle.from_spec(
+                spec.api,
+                spec.usage_plan,
+                bucket_clock=settings.bucket_clock,
+                quota_clock=settings.quota_clock,
             ),
             Validate(
                 [f"method.request.path.{name}" for name in spec.path_parameters]
@@ -364,8 +344,3 @@ async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def default_access_log() -> TextIO:
-    """Standard output, where access lines go unless `--access-log FILE` says otherwise."""
-    return sys.stdout

@@ -8,10 +8,13 @@ towards a usage plan's throttle or quota; the stage-wide limit applies to every 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.limits import Quota, TokenBucket
 from sagegate.gateway.responses import InvalidApiKey, QuotaExceeded, Throttled
+from sagegate.spec import ApiSettings, UsagePlanSpec
+from sagegate.spec import Throttle as SpecThrottle
 
 
 class UsagePlanKey:
@@ -38,37 +41,40 @@ class Throttle:
         self.stage_bucket = stage_bucket
 
     @classmethod
-    def build(
+    def from_spec(
         cls,
+        api: ApiSettings,
+        plan: UsagePlanSpec | None,
         *,
-        api_key_required: bool,
-        api_keys: list[str],
-        plan_rate: tuple[float, int] | None,
-        plan_quota: tuple[int, str, int] | None,
-        stage_rate: tuple[float, int] | None,
-        make_bucket: Callable[[float, int], TokenBucket] = TokenBucket,
-        make_quota: Callable[[int, str, int], Quota] | None = None,
+        bucket_clock: Callable[[], float],
+        quota_clock: Callable[[], datetime],
     ) -> Throttle:
-        """Build the step from the spec's plain values (each key gets its own limits)."""
+        """The step for a spec's API settings and usage plan; each key gets its own limits."""
 
-        def quota_for() -> Quota | None:
-            if plan_quota is None:
+        def bucket(limit: SpecThrottle | None) -> TokenBucket | None:
+            if limit is None:
                 return None
-            limit, period, offset = plan_quota
-            if make_quota is not None:
-                return make_quota(limit, period, offset)
-            return Quota(limit, period, offset)  # type: ignore[arg-type]
+            return TokenBucket(limit.rate_limit, limit.burst_limit, clock=bucket_clock)
 
-        keys = {
-            value: UsagePlanKey(
-                f"key{index}",
-                make_bucket(*plan_rate) if plan_rate is not None else None,
-                quota_for(),
-            )
-            for index, value in enumerate(api_keys, start=1)
-        }
-        stage = make_bucket(*stage_rate) if stage_rate is not None else None
-        return cls(api_key_required=api_key_required, keys=keys, stage_bucket=stage)
+        def quota() -> Quota | None:
+            if plan is None or plan.quota is None:
+                return None
+            q = plan.quota
+            return Quota(q.limit, q.period, q.offset, clock=quota_clock)
+
+        keys = (
+            {
+                value: UsagePlanKey(f"key{index}", bucket(plan.throttle), quota())
+                for index, value in enumerate(plan.api_keys, start=1)
+            }
+            if plan is not None
+            else {}
+        )
+        return cls(
+            api_key_required=api.api_key_required,
+            keys=keys,
+            stage_bucket=bucket(api.throttling),
+        )
 
     async def __call__(self, ctx: Invocation) -> None:
         if self.api_key_required:
