@@ -86,3 +86,17 @@ def test_model_error_passes_through_the_4xx_integration_response() -> None:
         assert bad.invocation.endpoint_response.status == 424
         assert bad.status == 400
         assert bad.json()["ErrorCode"] == "CLIENT_ERROR_FROM_MODEL"
+
+
+def test_the_trace_reaches_the_endpoint_when_tracing_is_on() -> None:
+    with GatewayTestClient() as client:
+        response = client.get(
+            "/prod/predicted-ratings/1",
+            query={"items": "1"},
+            headers={"X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793"},
+        )
+    integration = response.invocation.integration
+    assert integration is not None
+    sent = integration.headers["X-Amzn-Trace-Id"]
+    assert sent.startswith("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=")
+    assert sent == response.headers["x-amzn-trace-id"]

@@ -175,7 +175,7 @@ class Gateway:
                 [f"method.request.path.{name}" for name in spec.path_parameters]
                 + list(spec.required_request_parameters)
             ),
-            IntegrationRequestStep(request_templates),
+            IntegrationRequestStep(request_templates, tracing=spec.api.tracing),
             Integrate(
                 target=self.target,
                 endpoint_name=spec.endpoint_name,

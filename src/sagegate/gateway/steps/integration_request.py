@@ -26,8 +26,9 @@ def media_type(value: str | None) -> str:
 class IntegrationRequestStep:
     """Renders the selected request template into the endpoint request."""
 
-    def __init__(self, templates: dict[str, MappingTemplate]) -> None:
+    def __init__(self, templates: dict[str, MappingTemplate], *, tracing: bool = False) -> None:
         self.templates = {content_type.lower(): t for content_type, t in templates.items()}
+        self.tracing = tracing
 
     async def __call__(self, ctx: Invocation) -> None:
         content_type = media_type(ctx.request.header("content-type"))
@@ -42,6 +43,9 @@ class IntegrationRequestStep:
             raise ApiConfigurationError() from None
         # Only mapped headers reach an AWS service integration; the construct maps one.
         headers = {"Content-Type": "application/json"}
+        if self.tracing:
+            # With X-Ray tracing on, API Gateway passes the trace on to the integration.
+            headers["X-Amzn-Trace-Id"] = ctx.trace.header
         # The request override can set integration request headers, as on AWS.
         headers.update(rendered.request_override.header)
         ctx.integration = IntegrationRequest(body=rendered.output.encode(), headers=headers)
