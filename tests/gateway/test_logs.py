@@ -73,3 +73,8 @@ def test_access_log_writes_lines() -> None:
     log.write(finished())
     log.write(finished())
     assert sink.getvalue().count("\n") == 2 == log.lines_written
+
+
+def test_percent_signs_in_a_custom_format_are_literal() -> None:
+    line = AccessLogFormat("100% $context.requestId %s %(x)d").render(finished())
+    assert line == "100% 11111111-2222-3333-4444-555555555555 %s %(x)d"

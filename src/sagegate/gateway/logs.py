@@ -90,40 +90,45 @@ _GETTERS: dict[str, Getter] = {
 
 
 class AccessLogFormat:
-    """A compiled access-log format: literal text and $context getters, joined per request."""
+    """A compiled access-log format: a %-template and one getter per $context variable."""
 
     def __init__(self, spec_value: str, *, extra: dict[str, Getter] | None = None) -> None:
         source = {"json": JSON_WITH_STANDARD_FIELDS, "clf": CLF}.get(spec_value, spec_value)
-        getters = _GETTERS | (extra or {})
+        known = _GETTERS | (extra or {})
         # JSON formats put values inside quotes: escape them so every line stays valid JSON.
         self._escape = source.lstrip().startswith("{")
-        self._parts: list[str | Getter] = []
+        pieces: list[str] = []
+        self._getters: list[Getter] = []
         position = 0
         for match in _VARIABLE.finditer(source):
-            self._parts.append(source[position : match.start()])
-            self._parts.append(getters.get(match.group(1), _missing))
+            pieces.append(source[position : match.start()].replace("%", "%%"))
+            pieces.append("%s")
+            self._getters.append(known.get(match.group(1), _missing))
             position = match.end()
-        self._parts.append(source[position:])
+        pieces.append(source[position:].replace("%", "%%"))
+        self._template = "".join(pieces)
 
     def render(self, ctx: Invocation) -> str:
         """One log line (without the newline)."""
-        out: list[str] = []
-        for part in self._parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            value = part(ctx)
-            text = "-" if value is None or value == "" else str(value)
-            if self._escape:
-                # JSON string escaping (quotes, backslashes, control characters), only for
-                # the rare value that needs it: most are ids, numbers and '-'.
-                if _NEEDS_JSON_ESCAPE.search(text):
-                    text = json.dumps(text, ensure_ascii=False)[1:-1]
-            else:
-                # One request, one line: a value never breaks a line of another format.
-                text = text.replace("\r", "\\r").replace("\n", "\\n")
-            out.append(text)
-        return "".join(out)
+        escape = _json_text if self._escape else _line_text
+        return self._template % tuple([escape(get(ctx)) for get in self._getters])
+
+
+def _json_text(value: object) -> str:
+    text = "-" if value is None or value == "" else str(value)
+    # JSON string escaping (quotes, backslashes, control characters), only for the rare
+    # value that needs it: most are ids, numbers and '-'.
+    if _NEEDS_JSON_ESCAPE.search(text):
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+    return text
+
+
+def _line_text(value: object) -> str:
+    text = "-" if value is None or value == "" else str(value)
+    # One request, one line: a value never breaks a line of another format.
+    if "\n" in text or "\r" in text:
+        return text.replace("\r", "\\r").replace("\n", "\\n")
+    return text
 
 
 def _missing(ctx: Invocation) -> object:
