@@ -9,7 +9,7 @@ AWS integration (LocalStack matches a prefix; AWS needs a full match). The const
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.facts import template_inputs
@@ -24,12 +24,15 @@ class IntegrationResponse:
     status_code: int
     selection_pattern: str | None = None
     templates: dict[str, MappingTemplate] | None = None
+    _compiled: re.Pattern[str] | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.selection_pattern is not None:
+            object.__setattr__(self, "_compiled", re.compile(self.selection_pattern))
 
     def matches(self, status: int) -> bool:
         """True when the selection pattern matches the whole status code."""
-        return self.selection_pattern is not None and (
-            re.fullmatch(self.selection_pattern, str(status)) is not None
-        )
+        return self._compiled is not None and self._compiled.fullmatch(str(status)) is not None
 
 
 def select_template(
