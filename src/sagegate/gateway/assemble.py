@@ -108,6 +108,7 @@ def build_gateway(
     account_id: str = "000000000000",
     target: Target | None = None,
     environ: Mapping[str, str] | None = None,
+    server_process: bool = False,
 ) -> Gateway:
     """A gateway for `spec` with its target; nothing is started yet."""
     env = os.environ if environ is None else environ
@@ -119,6 +120,7 @@ def build_gateway(
         access_log=access_log,
         tracer=Tracer.from_environment(dict(env)),
         policy=policy,
+        freeze_startup_objects=server_process,
     )
     if target is None:
         target = target_for(spec, region=region, account_id=account_id)

@@ -32,4 +32,5 @@ def create_app() -> Gateway:
         access_log=open_access_log(options.access_log),
         policy=read_policy(options.policy_path),
         region=options.region,
+        server_process=True,
     )
