@@ -54,20 +54,6 @@ class RuntimeServiceError(Exception):
         )
 
 
-#: The error type SageMaker Runtime answers (403) for each SigV4 failure kind.
-SIGV4_ERROR_TYPES: dict[str, str] = {
-    "missing": "MissingAuthenticationTokenException",
-    "incomplete": "IncompleteSignatureException",
-    "mismatch": "InvalidSignatureException",
-    "unknown_key": "UnrecognizedClientException",
-    "expired": "InvalidSignatureException",
-    "not_yet_valid": "InvalidSignatureException",
-    "bad_scope": "InvalidSignatureException",
-    "content_sha_mismatch": "InvalidSignatureException",
-    "bad_token": "UnrecognizedClientException",
-}
-
-
 def validation_error(message: str) -> RuntimeServiceError:
     """ValidationError, 400: the request itself is wrong."""
     return RuntimeServiceError("ValidationError", 400, message)

@@ -73,7 +73,8 @@ async def _send(send: Send, response: InvocationResponse) -> None:
 
 
 def _sigv4_error(exc: SigV4Error) -> errors.RuntimeServiceError:
-    return errors.RuntimeServiceError(errors.SIGV4_ERROR_TYPES[exc.kind], 403, exc.message)
+    # The runtime names SigV4 failures as API Gateway does (403 with the same error types).
+    return errors.RuntimeServiceError(exc.error_type, 403, exc.message)
 
 
 class _App:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -120,13 +119,6 @@ def signed_get(
     """A GET signed by botocore and sent with requests."""
     sent = botocore_headers("GET", url, identity, headers=headers, body=body)
     return requests.get(url, headers=sent, data=body or None, timeout=30)
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (on 127.0.0.1)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def assert_aws_error(

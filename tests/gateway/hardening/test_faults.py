@@ -16,8 +16,8 @@ import requests
 
 from sagegate.gateway.assemble import build_gateway
 from tests.gateway.hardening.fault_server import ModelError, fault_server
-from tests.gateway.hardening.support import assert_aws_error, echo_spec, free_port
-from tests.servers import serve_in_thread
+from tests.gateway.hardening.support import assert_aws_error, echo_spec
+from tests.servers import free_port, serve_in_thread
 
 TIMEOUT_MS = 500
 

@@ -17,22 +17,10 @@ import pytest
 import requests
 import yaml
 
-from tests.gateway.hardening.support import echo_spec_data, free_port
+from tests.gateway.hardening.support import echo_spec_data
+from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], deadline_s: float = 60) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early: {process.communicate()}")
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError("serve did not come up")
 
 
 @pytest.fixture
@@ -62,7 +50,7 @@ def serve(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_up(url, process)
         yield url, process, log_path
     finally:
         if process.poll() is None:

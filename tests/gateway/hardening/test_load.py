@@ -23,8 +23,8 @@ import requests
 import yaml
 
 from sagegate.gateway.assemble import build_gateway
-from tests.gateway.hardening.support import echo_spec, echo_spec_data, free_port
-from tests.servers import serve_in_thread
+from tests.gateway.hardening.support import echo_spec, echo_spec_data
+from tests.servers import free_port, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
