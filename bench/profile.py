@@ -140,9 +140,9 @@ def _instrument(gateway: Gateway, samples: _Samples) -> None:
     gateway.new_invocation = timed_new  # type: ignore[method-assign]
     handle = gateway.handle
 
-    async def timed_handle(request: Any) -> Invocation:
+    async def timed_handle(request: Any, **options: Any) -> Invocation:
         started = time.perf_counter_ns()
-        ctx = await handle(request)
+        ctx = await handle(request, **options)
         samples.add("handle", time.perf_counter_ns() - started)
         return ctx
 

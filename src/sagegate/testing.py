@@ -31,6 +31,7 @@ from sagegate.endpoint.targets import Target
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import build_gateway, load_spec
 from sagegate.gateway.context import Invocation, MethodRequest
+from sagegate.iam_policy import Policy
 from sagegate.sigv4 import Identity, SigV4Signer, StaticIdentityStore
 from sagegate.spec import Spec
 
@@ -79,7 +80,7 @@ class GatewayTestClient:
         identity: Identity | None = None,
         region: str = "us-east-1",
         access_log: TextIO | None = None,
-        policy: dict[str, Any] | None = None,
+        policy: Policy | Mapping[str, Any] | None = None,
     ) -> None:
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         self.identity = identity or throwaway_identity()

@@ -131,3 +131,17 @@ def test_two_workers_serve_and_stop_on_sigterm(env: dict[str, str], tmp_path: Pa
     assert code == 0
     statuses_logged = [json.loads(line)["status"] for line in log.read_text().splitlines()]
     assert statuses_logged.count("200") == 20
+
+
+def test_serve_refuses_a_bad_policy_before_starting(env: dict[str, str], tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"Statement": {"Effect": "Maybe", "Action": "*", "Resource": "*"}}')
+    result = subprocess.run(
+        [sys.executable, "-m", "sagegate", "serve", "--policy", str(policy)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "--policy" in result.stderr and "Effect" in result.stderr

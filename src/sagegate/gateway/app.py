@@ -9,24 +9,22 @@ from __future__ import annotations
 import base64
 import gc
 import hashlib
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from sagegate.endpoint.targets import Target
-from sagegate.gateway.chain import Chain
-from sagegate.gateway.context import Invocation, MethodRequest, MethodResponse
+from sagegate.gateway.chain import Chain, refuse
+from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
 from sagegate.gateway.responses import (
     GatewayError,
     RequestHeadersTooLarge,
     RequestTooLarge,
-    render_error,
 )
 from sagegate.gateway.steps.authorize import Authorize
 from sagegate.gateway.steps.integrate import Integrate
@@ -76,7 +74,7 @@ class GatewaySettings:
     access_log: TextIO | None = None
     tracer: Tracer = field(default_factory=Tracer)
     clock: Callable[[], float] = time.time
-    policy: dict[str, Any] | None = None
+    policy: Policy | Mapping[str, Any] | None = None
     max_skew_seconds: int = 300
     # Only for a process that is the server (not for a test client living in pytest).
     freeze_startup_objects: bool = False
@@ -93,17 +91,15 @@ def _compile(key: str, source: str) -> MappingTemplate:
         raise SpecError(f"invalid spec: {key}: the template does not compile: {exc}") from None
 
 
-def _load_policy(spec: Spec, override: dict[str, Any] | None) -> Policy | None:
-    document: Any = override if override is not None else spec.api.policy
-    if document is None:
-        return None
-    if isinstance(document, Path):
-        try:
-            document = json.loads(document.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
+def _load_policy(spec: Spec, override: Policy | Mapping[str, Any] | None) -> Policy | None:
+    """The policy given to the gateway, else the spec's `api.policy`, parsed once."""
+    document = override if override is not None else spec.api.policy
+    if document is None or isinstance(document, Policy):
+        return document
     try:
-        return Policy.parse(document)
+        return Policy.from_file(document) if isinstance(document, Path) else Policy.parse(document)
+    except OSError as exc:
+        raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
     except PolicyError as exc:
         raise SpecError(f"invalid spec: api.policy: {exc}") from None
 
@@ -213,14 +209,23 @@ class Gateway:
             stage_variables=self.spec.api.stage_variables or None,
         )
 
-    async def handle(self, request: MethodRequest) -> Invocation:
-        """Run one request through the chain; the context holds every stage's output."""
+    async def handle(
+        self, request: MethodRequest, *, refused: GatewayError | None = None
+    ) -> Invocation:
+        """Run one request through the chain; the context holds every stage's output.
+
+        `refused` is a limit the ASGI entry found before reading the request (413, 431): it
+        is answered and logged like any other gateway error, without running the chain.
+        """
         ctx = self.new_invocation(request)
         started = time.perf_counter()
         self.in_flight += 1
         try:
             with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                response = await self.chain.run(ctx)
+                if refused is not None:
+                    response = refuse(ctx, refused)
+                else:
+                    response = await self.chain.run(ctx)
             stamp(ctx, response, tracing=self.tracing)
         finally:
             self.in_flight -= 1
@@ -283,21 +288,17 @@ class Gateway:
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         )
         # Both limits are API Gateway's own: the head is checked before the body is read.
-        body: bytes | None = None
-        error: GatewayError | None = None
+        refused: GatewayError | None = None
         if _header_bytes(scope) > MAX_HEADER_BYTES:
-            error = RequestHeadersTooLarge()
+            refused = RequestHeadersTooLarge()
         else:
             body = await _read_body(request, receive)
             if body is None:
-                error = RequestTooLarge()
-        if error is not None or body is None:
-            response = self._reject(request, error or RequestTooLarge())
-        else:
-            request.body = body
-            handled = (await self.handle(request)).response
-            assert handled is not None
-            response = handled
+                refused = RequestTooLarge()
+            else:
+                request.body = body
+        response = (await self.handle(request, refused=refused)).response
+        assert response is not None
         await send(
             {
                 "type": "http.response.start",
@@ -309,18 +310,6 @@ class Gateway:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
-
-    def _reject(self, request: MethodRequest, error: GatewayError) -> MethodResponse:
-        ctx = self.new_invocation(request)
-        status, headers, body = render_error(error)
-        ctx.response = MethodResponse(status, headers, body)
-        ctx.error_type, ctx.error_message = error.instance_error_type, error.message
-        ctx.response_type = error.response_type
-        stamp(ctx, ctx.response, tracing=self.tracing)
-        if self.access_log is not None:
-            ctx.access_log_line = self.access_log.write(ctx)
-            self.access_log.flush()
-        return ctx.response
 
 
 def _header_bytes(scope: Scope) -> int:

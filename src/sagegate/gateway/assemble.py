@@ -17,6 +17,7 @@ from sagegate.endpoint.host import EndpointHost
 from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target
 from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.trace import Tracer
+from sagegate.iam_policy import Policy, PolicyError
 from sagegate.sigv4 import IdentityStore
 from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
 
@@ -33,8 +34,8 @@ def load_spec(path: str | Path | None) -> Spec:
     return Spec.default() if path is None else Spec.from_file(path)
 
 
-def target_for(spec: Spec, *, region: str, account_id: str) -> Target:
-    """The target the spec's `endpoint` block names (none: the default local model)."""
+def local_model_dir(spec: Spec) -> Path | None:
+    """The model directory served in-process for the spec, checked; None for url/aws targets."""
     endpoint = spec.endpoint
     if endpoint is None:
         if spec.endpoint_name != DEFAULT_ENDPOINT_NAME:
@@ -45,24 +46,45 @@ def target_for(spec: Spec, *, region: str, account_id: str) -> Target:
             )
         from sagegate.models.movielens import default_model_dir
 
-        model_dir = default_model_dir()
-    elif endpoint.model_dir is not None:
-        model_dir = endpoint.model_dir
-        script = model_dir / "code" / "inference.py"
-        if not model_dir.is_dir():
-            raise SpecError(f"invalid spec: endpoint.model_dir: {model_dir} is not a directory")
-        if not script.is_file():
-            raise SpecError(
-                f"invalid spec: endpoint.model_dir: {script} is missing (a SageMaker model "
-                "directory has code/inference.py)"
-            )
-    elif endpoint.url is not None:
+        return default_model_dir()
+    if endpoint.model_dir is None:
+        return None
+    model_dir = endpoint.model_dir
+    script = model_dir / "code" / "inference.py"
+    if not model_dir.is_dir():
+        raise SpecError(f"invalid spec: endpoint.model_dir: {model_dir} is not a directory")
+    if not script.is_file():
+        raise SpecError(
+            f"invalid spec: endpoint.model_dir: {script} is missing (a SageMaker model "
+            "directory has code/inference.py)"
+        )
+    return model_dir
+
+
+def _remote_target(spec: Spec) -> Target:
+    endpoint = spec.endpoint
+    assert endpoint is not None
+    if endpoint.url is not None:
         return ContainerTarget(endpoint.url)
-    else:
-        assert endpoint.aws is not None
-        return AwsTarget(endpoint.aws.region)
+    assert endpoint.aws is not None
+    return AwsTarget(endpoint.aws.region)
+
+
+def target_for(spec: Spec, *, region: str, account_id: str) -> Target:
+    """The target the spec's `endpoint` block names (none: the default local model)."""
+    model_dir = local_model_dir(spec)
+    if model_dir is None:
+        return _remote_target(spec)
     host = EndpointHost({spec.endpoint_name: model_dir}, region=region, account_id=account_id)
     return LocalTarget(host)
+
+
+def describe_target(spec: Spec) -> str:
+    """What serves the endpoint, checked as `target_for` checks it, without loading anything."""
+    model_dir = local_model_dir(spec)
+    if model_dir is None:
+        return _remote_target(spec).describe()
+    return f"in-process model {spec.endpoint_name} <- {model_dir}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +107,16 @@ class ServeOptions:
         return cls(**json.loads(raw)) if raw else cls()
 
 
-def read_policy(path: str | None) -> dict[str, Any] | None:
-    """The IAM policy document at `path` (JSON), or None."""
+def read_policy(path: str | None) -> Policy | None:
+    """The IAM policy at `path` (`--policy FILE`), parsed and checked, or None."""
     if path is None:
         return None
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return Policy.from_file(Path(path))
+    except OSError as exc:
         raise SpecError(f"--policy {path}: cannot read an IAM policy document: {exc}") from None
-    if not isinstance(document, dict):
-        raise SpecError(f"--policy {path}: an IAM policy document is a JSON object")
-    return document
+    except PolicyError as exc:
+        raise SpecError(f"--policy: {exc}") from None
 
 
 def build_gateway(
@@ -103,7 +124,7 @@ def build_gateway(
     *,
     identities: IdentityStore | None,
     access_log: TextIO | None,
-    policy: dict[str, Any] | None = None,
+    policy: Policy | Mapping[str, Any] | None = None,
     region: str | None = None,
     account_id: str = "000000000000",
     target: Target | None = None,

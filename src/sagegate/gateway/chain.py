@@ -33,19 +33,21 @@ class Chain:
             for step in self.steps:
                 await step(ctx)
         except GatewayError as error:
-            ctx.response = _error_response(ctx, error)
+            refuse(ctx, error)
         except Exception as exc:
             # A bug of ours must still answer as API Gateway would: a 500, never a traceback.
             log.exception("request %s failed inside the gateway", ctx.request_id)
             ctx.integration_error = ctx.integration_error or repr(exc)
-            ctx.response = _error_response(ctx, GatewayError())
+            refuse(ctx, GatewayError())
         assert ctx.response is not None, "the last step writes the method response"
         return ctx.response
 
 
-def _error_response(ctx: Invocation, error: GatewayError) -> MethodResponse:
+def refuse(ctx: Invocation, error: GatewayError) -> MethodResponse:
+    """API Gateway's answer for `error`, recorded on the context for the access log."""
     status, headers, body = render_error(error)
     ctx.error_type = error.instance_error_type
     ctx.error_message = error.message
     ctx.response_type = error.response_type
-    return MethodResponse(status=status, headers=headers, body=body)
+    ctx.response = MethodResponse(status=status, headers=headers, body=body)
+    return ctx.response

@@ -24,10 +24,10 @@ from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import (
     CONFIG_ENV,
     ServeOptions,
+    describe_target,
     load_spec,
     read_policy,
     region_from,
-    target_for,
 )
 from sagegate.identities import LocalIdentities, load_identities
 from sagegate.spec import Spec
@@ -169,8 +169,8 @@ def run(
     spec = load_spec(spec_path)
     region = region or region_from(os.environ)
     read_policy(str(policy) if policy else None)  # refuse a bad policy before starting
-    # Checks the model directory (or builds the client) now, so a bad one is refused here.
-    target = target_for(spec, region=region, account_id="000000000000")
+    # Checks the model directory now, so a bad one is refused before the server starts.
+    target_line = describe_target(spec)
     identities = load_identities() if spec.api.authorization_type == "AWS_IAM" else None
     options = ServeOptions(
         spec_path=str(spec_path.resolve()) if spec_path else None,
@@ -181,7 +181,7 @@ def run(
     os.environ[CONFIG_ENV] = options.to_env()
     base = f"http://{host}:{port}"
     Console(stderr=True, highlight=False, soft_wrap=True).print(
-        banner(spec, spec_path, base, identities, target.describe(), region), markup=False
+        banner(spec, spec_path, base, identities, target_line, region), markup=False
     )
     config = uvicorn.Config(
         "sagegate.gateway.worker:create_app",
