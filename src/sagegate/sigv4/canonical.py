@@ -56,6 +56,11 @@ def canonical_path(raw_path: str) -> str:
     return quote(remove_dot_segments(raw_path), safe="/~")
 
 
+# Percent-decoding a query component: escaped names and values (a credential scope, a list of
+# ids) repeat from request to request, so a bounded cache saves the decoder's work.
+unquote_cached = functools.lru_cache(maxsize=4096)(unquote)
+
+
 # Query values repeat across requests (same clients, same parameters); a bounded cache saves
 # the decode/encode round trip, the largest cost after the HMACs.
 @functools.lru_cache(maxsize=4096)
