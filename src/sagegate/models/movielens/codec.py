@@ -67,9 +67,9 @@ def media_type(header: str | None) -> str:
     return header.split(";", 1)[0].strip().lower() or JSON
 
 
-def _id(instance: object, side: str, where: str) -> int:
+def _id(instance: object, side: str, label: str, index: int) -> int:
     if not isinstance(instance, dict):
-        raise InvalidInputError(f"{where} must be an object with in0 and in1")
+        raise InvalidInputError(f"{label}[{index}] must be an object with in0 and in1")
     value = instance.get(side)
     if type(value) is list and len(value) == 1:
         item = value[0]
@@ -79,9 +79,10 @@ def _id(instance: object, side: str, where: str) -> int:
             number = int(item)
             return number if number < _ID_LIMIT else -1
     if value is None:
-        raise InvalidInputError(f"{where}.{side} is missing")
+        raise InvalidInputError(f"{label}[{index}].{side} is missing")
     raise InvalidInputError(
-        f"{where}.{side} must be a list with one {_SIDES[side]} (an integer or a numeric string)"
+        f"{label}[{index}].{side} must be a list with one {_SIDES[side]} "
+        "(an integer or a numeric string)"
     )
 
 
@@ -92,12 +93,12 @@ def _decode_instances(instances: list[object], label: str) -> tuple[list[int], l
         raise InvalidInputError(
             f"{len(instances)} instances in one request; at most {MAX_INSTANCES} are accepted"
         )
-    users = [0] * len(instances)
-    items = [0] * len(instances)
+    users = []
+    items = []
+    # The instance's name ("instances[2]") is only formatted for an error message.
     for index, instance in enumerate(instances):
-        where = f"{label}[{index}]"
-        users[index] = _id(instance, "in0", where)
-        items[index] = _id(instance, "in1", where)
+        users.append(_id(instance, "in0", label, index))
+        items.append(_id(instance, "in1", label, index))
     return users, items
 
 

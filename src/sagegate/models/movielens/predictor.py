@@ -1,7 +1,9 @@
 """The trained rating model as it is served: a dense score table plus the baseline fallback.
 
 Scoring is a vectorised id lookup and gather, so a batch costs a few numpy passes whatever its
-size. A user or movie that is not in the training data gets the documented fallback: the
+size; a small batch of known ids (a REST request's few pairs) is looked up in plain Python
+instead, because each numpy call costs about a microsecond however few elements it touches.
+A user or movie that is not in the training data gets the documented fallback: the
 bias-only prediction, global mean + the biases that are known (a known user's bias for an
 unknown movie, and so on), clipped to [1, 5] like every rating.
 """
@@ -18,6 +20,9 @@ from sagegate.models.movielens.matrix import Matrix, Vector
 
 MIN_RATING = 1.0
 MAX_RATING = 5.0
+#: Up to this many pairs, known ids are scored by dict lookups and ``ndarray.item`` rather than
+#: a dozen numpy calls (measured for 3 pairs: 6.4 µs -> 1.0 µs; the two cost the same near 40).
+SMALL_BATCH = 32
 
 
 def _lookup_table(ids: IntArray) -> IntArray:
@@ -35,6 +40,11 @@ def _indices(table: IntArray, ids: IntArray) -> IntArray:
     return found
 
 
+def _known_ids(table: IntArray) -> dict[int, int]:
+    """The ids a lookup table knows, mapped to their index."""
+    return {id_: index for id_, index in enumerate(table.tolist()) if index >= 0}
+
+
 @dataclass(frozen=True, eq=False)
 class RatingModel:
     """Predicted ratings for MovieLens users x movies, with the baseline for unknown ids."""
@@ -47,15 +57,26 @@ class RatingModel:
     item_bias: Vector
     _user_table: IntArray = field(init=False, repr=False)
     _item_table: IntArray = field(init=False, repr=False)
+    _user_rows: dict[int, int] = field(init=False, repr=False)
+    _item_columns: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_user_table", _lookup_table(self.user_ids))
-        object.__setattr__(self, "_item_table", _lookup_table(self.item_ids))
+        user_table = _lookup_table(self.user_ids)
+        item_table = _lookup_table(self.item_ids)
+        object.__setattr__(self, "_user_table", user_table)
+        object.__setattr__(self, "_item_table", item_table)
+        # The same id -> index maps as the tables, for the small-batch path.
+        object.__setattr__(self, "_user_rows", _known_ids(user_table))
+        object.__setattr__(self, "_item_columns", _known_ids(item_table))
 
     def predict(self, users: npt.ArrayLike, items: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Ratings for the (user, movie) pairs, MovieLens ids; unknown ids get the fallback."""
         user_ids = np.asarray(users, dtype=np.int64)
         item_ids = np.asarray(items, dtype=np.int64)
+        if user_ids.ndim == 1 and user_ids.shape == item_ids.shape and len(user_ids) <= SMALL_BATCH:
+            small = self._predict_known(user_ids.tolist(), item_ids.tolist())
+            if small is not None:
+                return small
         rows = _indices(self._user_table, user_ids)
         cols = _indices(self._item_table, item_ids)
         known = (rows >= 0) & (cols >= 0)
@@ -63,6 +84,22 @@ class RatingModel:
             result: npt.NDArray[np.float32] = self.scores[rows, cols]
             return result
         return self._with_fallback(rows, cols, known)
+
+    def _predict_known(self, users: list[int], items: list[int]) -> npt.NDArray[np.float32] | None:
+        """The score-table values for pairs of known ids, or None when any id is unknown (the
+        vectorised path owns the fallback, so both paths give the same float32 bits)."""
+        rows = self._user_rows
+        columns = self._item_columns
+        score = self.scores.item
+        ratings = []
+        for user, item in zip(users, items, strict=True):
+            row = rows.get(user)
+            column = columns.get(item)
+            if row is None or column is None:
+                return None
+            # .item() widens the float32 exactly; np.array narrows it back to the same value.
+            ratings.append(score(row, column))
+        return np.array(ratings, dtype=np.float32)
 
     def _with_fallback(
         self, rows: IntArray, cols: IntArray, known: npt.NDArray[np.bool_]
