@@ -7,13 +7,13 @@ an endpoint that cannot be reached is an integration failure, never a hang.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from sagegate.endpoint.targets import Target, TargetUnreachable
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
 from sagegate.gateway.trace import Tracer
+from sagegate.timeouts import SharedTimeout
 
 
 class Integrate:
@@ -25,7 +25,7 @@ class Integrate:
         self.target = target
         self.tracer = tracer
         self.endpoint_name = endpoint_name
-        self.timeout = timeout_ms / 1000
+        self.timeout = SharedTimeout(timeout_ms / 1000)
 
     async def __call__(self, ctx: Invocation) -> None:
         request = ctx.integration
@@ -33,7 +33,7 @@ class Integrate:
         started = time.perf_counter()
         try:
             with self.tracer.span("SageMaker Runtime", ctx.trace, endpoint=self.endpoint_name):
-                async with asyncio.timeout(self.timeout):
+                async with self.timeout():
                     answer = await self.target.invoke(
                         self.endpoint_name, request.body, request.headers
                     )
