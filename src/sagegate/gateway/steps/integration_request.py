@@ -35,7 +35,7 @@ class IntegrationRequestStep:
         template = self.templates.get(content_type)
         if template is None:
             raise UnsupportedMediaType()
-        facts, context = template_inputs(ctx)
+        facts, context = template_inputs(ctx, template)
         try:
             rendered = template.render(facts, context=context)
         except TemplateError as exc:

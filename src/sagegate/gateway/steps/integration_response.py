@@ -74,7 +74,7 @@ class IntegrationResponseStep:
         status = chosen.status_code
         if chosen.templates:
             content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
-            facts, context = template_inputs(ctx)
+            facts, context = template_inputs(ctx, template)
             try:
                 rendered = template.render(
                     facts, context=context, body=body.decode("utf-8", "replace")

@@ -15,6 +15,7 @@ from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.input import InputVariable
 from sagegate.gateway.vtl.semantics import adapt
+from sagegate.gateway.vtl.tree import names_in
 from sagegate.gateway.vtl.util import UTIL
 from sagegate.gateway.vtl.values import ContextMap, to_text
 
@@ -122,7 +123,7 @@ class MappingTemplate:
     https://docs.aws.amazon.com/apigateway/latest/developerguide/models-mappings.html
     """
 
-    __slots__ = ("_compiled", "_template", "source")
+    __slots__ = ("_compiled", "_template", "source", "uses_context", "uses_stage_variables")
 
     def __init__(self, source: str, *, engine: Engine = "compiled") -> None:
         if engine not in ("compiled", "reference"):
@@ -138,6 +139,13 @@ class MappingTemplate:
         adapt(template.root_element)
         self._template = template
         self._compiled = compile_template(template.root_element) if engine == "compiled" else None
+        # Whether the template can see `$context` / `$stageVariables` at all: a template that
+        # never names them can neither read nor change them, so a render need not build them
+        # (measured: the `$context` map is ~4 µs a request). A template left to the
+        # reference engine (#parse, #include, #define) is assumed to see everything.
+        names = set(names_in(template.root_element)) if self._compiled is not None else None
+        self.uses_context = names is None or "context" in names
+        self.uses_stage_variables = names is None or "stageVariables" in names
 
     @property
     def engine(self) -> Engine:
@@ -179,14 +187,16 @@ class MappingTemplate:
         context: ContextMap | None,
         body: str | bytes | None,
     ) -> RenderResult:
-        if context is None:
+        if context is None and self.uses_context:
             context = build_context_variables(facts)
         payload = facts.body if body is None else body
         if isinstance(payload, bytes):
             payload = payload.decode("utf-8", errors="replace")
         variable = InputVariable(facts, payload or "")
-        # A template may change $stageVariables: each render gets its own copy.
-        stage_variables = dict(facts.stage_variables) if facts.stage_variables else {}
+        # A template may change $stageVariables: each render that can see them gets a copy.
+        stage_variables: dict[str, str] = {}
+        if self.uses_stage_variables and facts.stage_variables:
+            stage_variables = dict(facts.stage_variables)
         try:
             if compiled is not None:
                 output = compiled(variable, UTIL, context, stage_variables)
@@ -196,10 +206,14 @@ class MappingTemplate:
             raise
         except Exception as exc:  # any failure inside the template is a render error
             raise TemplateError(f"mapping template failed to render: {exc}") from exc
+        if context is None:
+            return RenderResult(output, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
         request_override, response_override = read_overrides(context)
         return RenderResult(output, request_override, response_override)
 
-    def _walk(self, variable: InputVariable, context: ContextMap, stage: dict[str, str]) -> str:
+    def _walk(
+        self, variable: InputVariable, context: ContextMap | None, stage: dict[str, str]
+    ) -> str:
         namespace: dict[str, Any] = {
             "input": variable,
             "util": UTIL,
