@@ -45,6 +45,8 @@ def main() -> None:
     """Serve `app` as `sagegate serve` serves the gateway."""
     import uvicorn
 
+    from sagegate.server_settings import UVICORN_SETTINGS
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
@@ -54,11 +56,8 @@ def main() -> None:
         host=args.host,
         port=args.port,
         workers=1,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
         log_level="warning",
+        **UVICORN_SETTINGS,
     )
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from sagegate.server_settings import UVICORN_SETTINGS
+
 ASGIApp = Any
 
 
@@ -25,7 +27,8 @@ def serve_in_thread(app: ASGIApp, **config: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    settings: dict[str, Any] = {"log_level": "warning", "lifespan": "on"} | config
+    # The settings `sagegate serve` runs with, so tests see what users get.
+    settings: dict[str, Any] = UVICORN_SETTINGS | {"log_level": "warning"} | config
     server = uvicorn.Server(uvicorn.Config(app, **settings))
     # The server runs in a thread: signal handlers can only be installed on the main thread.
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

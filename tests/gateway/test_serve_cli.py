@@ -57,9 +57,13 @@ def test_serve_prints_a_curl_that_works_and_stops_cleanly_on_sigterm(
         ratings = json.loads(result.stdout)["ratings"]
         assert len(ratings) == 3 and all(1 <= r <= 5 for r in ratings)
         unsigned = requests.get(
-            f"http://127.0.0.1:{port}/prod/predicted-ratings/1?items=1", timeout=10
+            f"http://127.0.0.1:{port}/prod/predicted-ratings/1?items=1",
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            timeout=10,
         )
         assert unsigned.status_code == 403
+        # As from API Gateway: a Date, no Server header.
+        assert "server" not in unsigned.headers and "date" in unsigned.headers
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=60)
@@ -68,6 +72,8 @@ def test_serve_prints_a_curl_that_works_and_stops_cleanly_on_sigterm(
     assert code == 0
     lines = log.read_text().splitlines()
     assert [json.loads(line)["status"] for line in lines[-2:]] == ["200", "403"]
+    # The source IP is the connection's; a client's X-Forwarded-For does not change it.
+    assert json.loads(lines[-1])["ip"] == "127.0.0.1"
 
 
 def test_serve_refuses_a_bad_spec_naming_the_key(env: dict[str, str], tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import click
 from sagegate.endpoint.handler import ModelLoadError
 from sagegate.endpoint.host import EndpointHost, check_endpoint_name
 from sagegate.endpoint.server import create_app
+from sagegate.server_settings import UVICORN_SETTINGS
 from sagegate.sigv4 import Identity, SigV4Verifier, StaticIdentityStore
 
 DEFAULT_ENDPOINT = "movie-ratings"
@@ -155,10 +156,8 @@ def serve(
         create_app(runtime, verifier=verifier),
         host=host,
         port=port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
         log_level="warning",
+        **UVICORN_SETTINGS,
     )
     failure = asyncio.run(_serve(runtime, config))
     if failure is not None:

@@ -30,6 +30,7 @@ from sagegate.gateway.assemble import (
     region_from,
 )
 from sagegate.identities import LocalIdentities, load_identities
+from sagegate.server_settings import UVICORN_SETTINGS
 from sagegate.spec import Spec
 
 
@@ -185,14 +186,11 @@ def run(
     )
     config = uvicorn.Config(
         "sagegate.gateway.worker:create_app",
+        **UVICORN_SETTINGS,
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=spec.api.integration_timeout_ms // 1000 + 1,
     )
