@@ -109,3 +109,26 @@ def test_results_for_a_closed_loop_are_dropped_quietly() -> None:
         assert asyncio.run(later()) == 1
     finally:
         workers.close()
+
+
+def test_a_result_for_a_future_already_done_is_dropped_quietly() -> None:
+    workers = PredictionWorkers(1)
+    release = threading.Event()
+
+    async def main() -> None:
+        loop_errors: list[object] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _l, c: loop_errors.append(c))
+        future = workers.submit(release.wait, 5)
+        future.set_exception(LookupError("expired"))  # as the invocation timeout does
+        release.set()
+        with pytest.raises(LookupError):
+            await future
+        skipped = workers.submit(lambda: 1)
+        skipped.set_result(2)  # done before its result comes back: the result is dropped
+        assert await workers.submit(lambda: 7) == 7
+        assert loop_errors == []
+
+    try:
+        asyncio.run(main())
+    finally:
+        workers.close()

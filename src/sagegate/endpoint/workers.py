@@ -66,7 +66,7 @@ class PredictionWorkers:
             if job is None:
                 return
             loop, future, fn, args = job
-            if future.cancelled():
+            if future.done():  # the caller timed out (or was cancelled) before it started
                 continue
             error: BaseException | None = None
             result: Any = None
@@ -97,8 +97,8 @@ class PredictionWorkers:
             inbox = self._inboxes.pop(loop)
             finished = inbox.done
         for future, result, error in finished:
-            if future.cancelled():
-                continue  # the caller timed out and moved on
+            if future.done():
+                continue  # the caller timed out (or was cancelled) and moved on
             if error is None:
                 future.set_result(result)
             else:
