@@ -27,6 +27,22 @@ def test_the_constructs_selection(status: int, chosen: int) -> None:
     assert CONSTRUCT.select(status).status_code == chosen
 
 
+def test_selection_is_remembered_per_status_and_stays_right_past_the_bound() -> None:
+    step = IntegrationResponseStep(
+        [
+            IntegrationResponse(200),
+            IntegrationResponse(500, r"5\d{2}"),
+            IntegrationResponse(400, r"4\d{2}"),
+        ]
+    )
+    expected = {
+        status: 500 if 500 <= status <= 599 else 400 if 400 <= status <= 499 else 200
+        for status in range(-5, 3000)
+    }
+    for _ in range(2):  # the first pass fills the memo (up to its bound), the second reads it
+        assert {s: step.select(s).status_code for s in expected} == expected
+
+
 def test_selection_pattern_must_match_the_whole_status() -> None:
     # For parity with AWS (and unlike a prefix match), '4\\d' does not select 424.
     step = IntegrationResponseStep([IntegrationResponse(200), IntegrationResponse(400, r"4\d")])

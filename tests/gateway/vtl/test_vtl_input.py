@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from sagegate.gateway.vtl import MappingTemplate, RequestFacts
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts, jsonpath
+from sagegate.gateway.vtl.values import from_json
 
 
 def facts(**overrides: object) -> RequestFacts:
@@ -70,3 +77,28 @@ def test_json_serialises_the_selection() -> None:
 def test_body_is_parsed_only_when_used() -> None:
     # An invalid JSON body is fine as long as the template never asks for JSON.
     assert render("$input.params('id')", body=b"not json") == "7"
+
+
+def _every_match(document: Any, expression: str) -> Any:
+    """The general walk (a list of matches per step) that a definite path short-cuts."""
+    current = [document]
+    for step in jsonpath.parse_path(expression):
+        current = [found for value in current for found in jsonpath._apply(step, value)]
+    return current[0] if current else None
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["a", "b", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab"), inner),
+    max_leaves=8,
+)
+_DEFINITE = st.lists(
+    st.sampled_from([".a", ".b", "['a']", "[0]", "[1]", "[-1]", "[-3]", "[5]"]), max_size=4
+).map(lambda steps: "$" + "".join(steps))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_JSON.map(json.dumps), expression=_DEFINITE)
+def test_a_definite_path_follows_one_value(text: str, expression: str) -> None:
+    document = from_json(text)
+    assert jsonpath.evaluate(document, expression) is _every_match(document, expression)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sagegate.gateway.vtl import MappingTemplate, RequestFacts
 from sagegate.gateway.vtl.java_regex import split
@@ -48,6 +52,19 @@ def test_java_split_edge_cases() -> None:
     assert split("", ",") == [""]
     assert split(",,,", ",") == []
     assert split("a,b,,", ",", -1) == ["a", "b", "", ""]
+    assert split(",a,,b,", ",") == ["", "a", "", "b"]
+    assert split("a", ",") == ["a"]
+    assert split("a, b,  c", ", ") == ["a", "b", " c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=",a; ", max_size=12),
+    pattern=st.sampled_from([",", ";", "a", ",,", ", ", "; "]),
+)
+def test_literal_split_is_the_regex_split(text: str, pattern: str) -> None:
+    # A literal pattern takes str.split; wrapped in a group it takes the regex path.
+    assert split(text, pattern) == split(text, f"(?:{re.escape(pattern)})")
 
 
 @pytest.mark.parametrize(
@@ -74,6 +91,13 @@ def test_doubles_print_like_java() -> None:
     assert java_double(-1.25e-4) == "-1.25E-4"
     assert java_double(0.001) == "0.001"
     assert java_double(float("nan")) == "NaN"
+    assert java_double(0.00099999) == "9.9999E-4"
+    assert java_double(9999999.999) == "9999999.999"
+    assert java_double(-1e7) == "-1.0E7"
+    assert java_double(-0.0) == "-0.0"
+    assert java_double(float("-inf")) == "-Infinity"
+    assert java_double(5e-324) == "5.0E-324"
+    assert java_double(0.1 + 0.2) == "0.30000000000000004"
 
 
 @pytest.mark.parametrize(

@@ -85,20 +85,20 @@ def is_number(value: object) -> bool:
 
 def java_double(value: float) -> str:
     """`Double.toString`: plain notation in [1e-3, 1e7), else `d.dddE±n`."""
+    if 1e-3 <= abs(value) < 1e7:
+        # The usual case first (False for NaN): Python's repr is plain in this range.
+        text = repr(value)
+        if "e" not in text:
+            return text
+        text = format(Decimal(text), "f")
+        return text if "." in text else text + ".0"
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     if value == 0:
         return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    magnitude = abs(value)
-    if 1e-3 <= magnitude < 1e7:
-        text = repr(value)
-        if "e" not in text:
-            return text
-        text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
-    number = Decimal(repr(magnitude))
+    number = Decimal(repr(abs(value)))
     digits = "".join(str(d) for d in number.as_tuple().digits).rstrip("0") or "0"
     mantissa = digits[0] + "." + (digits[1:] or "0")
     sign = "-" if value < 0 else ""
@@ -118,6 +118,9 @@ def to_json(value: Any) -> str:
 
 def to_text(value: Any, nested: bool = False) -> str:
     """How Velocity prints `value`: '' for a top-level null, `null` inside a collection."""
+    if value.__class__ is float:
+        # Doubles first: a response template prints many (measured 0.44 -> 0.25 µs each).
+        return java_double(value)
     if value is None:
         return "null" if nested else ""
     if isinstance(value, str):
