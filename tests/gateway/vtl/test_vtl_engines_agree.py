@@ -122,6 +122,19 @@ def test_evaluation_order_and_side_effects(source: str) -> None:
         "$input.params().header.get('X-Token') $input.params().querystring",
         "#set($x = 7 / 2)$x #set($y = -7 % 3)$y #set($z = 1.5 * 2)$z $x.equals(3)",
         "#set($s = 'Hello')$s.length() $s.toUpperCase() $s.replaceAll('l+', '_') $s.charAt(9)",
+        # The inlined cases of the generated code (host calls, $foreach, dict, list index).
+        "$input.body() [$input.nope('x')] $input.path('$.list')[0]$input.path('$.list')[5]",
+        "$input.params('id', 'x')",
+        "$input.path()",
+        "#set($m = {'hasNext': 1, 'count': 2})$m.hasNext $m.count $m.scores",
+        "#foreach($i in [1, 2])$foreach.nope $foreach.first$foreach.last $foreach.count#end",
+        "#set($l = [[1], 'ab', {'0': 'z'}, $null])$l[0][0] $l[1][0] $l[2][0] $l[9] $l[3][0]",
+        "#set($r = [1..3])$r[0] $r[7] $input.path('$.a.b')[1] $input.path('$.a')[0]",
+        "a$esc.newline$esc.tab b$!esc.x c${esc.y}d",
+        "#set($util = 'u')$util.length() #foreach($util in [1])$util#end",
+        "$util.parseJson('[1,[2]]')[1][0] [$util.nope('x')]",
+        "$util.escapeJavaScript()",
+        "$util.parseJson('{\"hasNext\": 3}').hasNext $util.parseJson('[4]').get(0)",
     ],
 )
 def test_edge_cases_agree(source: str) -> None:

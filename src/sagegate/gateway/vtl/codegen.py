@@ -14,7 +14,8 @@ from typing import Any
 
 from airspeed import operators as av
 
-from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS
+from sagegate.gateway.vtl.input import InputVariable
+from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope
 from sagegate.gateway.vtl.tree import (
     LOOP_NAMES,
     condition_expression,
@@ -23,11 +24,22 @@ from sagegate.gateway.vtl.tree import (
     names_written,
     roots_written_through,
 )
+from sagegate.gateway.vtl.util import UtilVariable
+from sagegate.gateway.vtl.values import VtlObject
 
 # The names every render starts with; any other variable starts undefined (None).
 GLOBAL_NAMES = ("input", "util", "context", "stageVariables")
 # The value of a tracked variable (see Generator.tracked) that was never set.
 UNSET = object()
+
+
+def _methods(kind: type[VtlObject]) -> frozenset[str]:
+    return frozenset(name for name in kind.vtl_members if callable(getattr(kind, name)))
+
+
+# The methods of the host objects a render starts with: while the template never sets
+# `$input` / `$util`, `$input.params(...)` is that method's call (what `vtl_call` does).
+GLOBAL_METHODS = {"input": _methods(InputVariable), "util": _methods(UtilVariable)}
 
 
 class Unsupported(Exception):
@@ -67,6 +79,8 @@ class Generator:
         self.tracked: set[str] = set()
         # Variables some #set or #foreach writes (or that every render starts with).
         self.written: set[str] = set(GLOBAL_NAMES)
+        # $input / $util when no #set or #foreach writes them: always the host objects.
+        self.host_objects: set[str] = set()
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -108,6 +122,7 @@ class Generator:
     def source(self, root: av.TemplateBody) -> str:
         """The whole function's source for the template `root`."""
         self.tracked = roots_written_through(root) - set(GLOBAL_NAMES)
+        self.host_objects = set(GLOBAL_METHODS) - names_written(root)
         self.written = names_written(root) | set(GLOBAL_NAMES)
         output = self.new_output()
         self.block(root.block, output)
@@ -133,7 +148,7 @@ class Generator:
         for child in block.children:
             if isinstance(child, av.Text | av.FallthroughHashText):
                 pending.append(child.text)
-            elif isinstance(child, av.Comment | av.MacroDefinition):
+            elif isinstance(child, av.Comment | av.MacroDefinition) or self._writes_nothing(child):
                 continue  # writes nothing, so text on both sides still joins
             elif isinstance(child, av.MacroCall | av.EvaluateDirective):
                 pending.append(child.my_text())
@@ -164,12 +179,20 @@ class Generator:
         else:
             raise Unsupported(type(node).__name__)
 
+    def _writes_nothing(self, node: Any) -> bool:
+        """A reference that is always null, e.g. `$esc.newline` (Velocity tools API Gateway
+        does not have): it prints nothing and has no effect."""
+        return (
+            isinstance(node, av.FormalReference)
+            and node.expression is not None
+            and node.alternate is None
+            and self._always_null(node.expression)
+        )
+
     def reference(self, node: av.FormalReference, output: _Output) -> None:
         if node.expression is None:
             self.emit(f"{output.write}({node.my_text()!r})")
             return
-        if node.alternate is None and self._always_null(node.expression):
-            return  # e.g. `$esc.newline`: Velocity tools API Gateway does not have
         value = self.variable_expression(node.expression)
         if node.alternate is not None:
             self.emit(f"if {value} is None:")
@@ -347,14 +370,31 @@ class Generator:
             self.depth += 1
             self.emit(f"{result} = _ns_index({result}, {self.value(part.index.index)})")
             self.depth -= 1
-        self.subexpression(node.subexpression, result)
+        sub = node.subexpression
+        if part.name in self.host_objects and part.parameters is None and part.index is None:
+            sub = self.host_call(sub, result, GLOBAL_METHODS[part.name])
+        self.subexpression(sub, result)
         return result
+
+    def host_call(
+        self, node: av.SubExpression | None, result: str, methods: frozenset[str]
+    ) -> av.SubExpression | None:
+        """`$input.params(...)`: the method called directly (measured: 0.26 -> 0.07 µs);
+        returns the rest of the expression."""
+        if node is None or isinstance(node.expression, av.ArrayIndex):
+            return node
+        part: av.NameOrCall = node.expression.part
+        if part.parameters is None or part.name not in methods:
+            return node
+        arguments = self.arguments(part.parameters)
+        self.emit(f"{result} = {result}.{part.name}(*{arguments})")
+        return node.expression.subexpression
 
     def subexpression(self, node: av.SubExpression | None, result: str) -> None:
         while node is not None:
             expression = node.expression
             if isinstance(expression, av.ArrayIndex):
-                self.emit(f"{result} = _index({result}, {self.value(expression.index)})")
+                self.emit(f"{result} = {self.index_of(result, expression.index)}")
                 node = node.subexpression
                 continue
             part: av.NameOrCall = expression.part
@@ -362,10 +402,32 @@ class Generator:
                 arguments = self.arguments(part.parameters)
                 self.emit(f"{result} = _call({result}, {part.name!r}, {arguments})")
             else:
-                self.emit(f"{result} = _property({result}, {part.name!r})")
+                self.emit(f"{result} = {self.property_of(result, part.name)}")
                 if part.index is not None:
-                    self.emit(f"{result} = _index({result}, {self.value(part.index.index)})")
+                    self.emit(f"{result} = {self.index_of(result, part.index.index)}")
             node = expression.subexpression
+
+    # get_property's and get_index's commonest cases inline, the helper for the rest
+    # (measured: ~0.1 µs saved per `$item.scores[0]` step).
+
+    def property_of(self, target: str, name: str) -> str:
+        """`target.name`: a `$foreach` member, a JSON object's value, else `_property`."""
+        general = f"_property({target}, {name!r})"
+        if name in ForeachScope.vtl_members:
+            return f"{target}.{name} if {target}.__class__ is _Scope else {general}"
+        return f"{target}.get({name!r}) if {target}.__class__ is dict else {general}"
+
+    def index_of(self, target: str, node: Any) -> str:
+        """`target[index]`: a list's item at a literal index inline, else `_index`."""
+        index = self.value(node)
+        general = f"_index({target}, {index})"
+        literal = node.expression if isinstance(node, av.Value) else node
+        if not isinstance(literal, av.IntegerLiteral) or literal.value < 0:
+            return general
+        return (
+            f"({target}[{index}] if len({target}) > {index} else None)"
+            f" if {target}.__class__ in _LISTS else {general}"
+        )
 
     def expression(self, node: av.Expression) -> str:
         """airspeed's precedence walk, replayed at compile time in its evaluation order."""

@@ -42,6 +42,7 @@ _HELPERS: dict[str, Any] = {
     "_range": range_list,
     "_Scope": ForeachScope,
     "_UNSET": UNSET,
+    "_LISTS": (list, values.JsonArray),
 }
 
 
@@ -57,7 +58,7 @@ def compile_template(root: av.TemplateBody) -> CompiledRender | None:
         code = compile(source, "<mapping template>", "exec")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         return None
-    builtins = {"len": len, "enumerate": enumerate, "str": str, "KeyError": KeyError}
+    builtins = {"len": len, "enumerate": enumerate, "str": str, "dict": dict, "KeyError": KeyError}
     namespace: dict[str, Any] = {"__builtins__": builtins}
     namespace.update(_HELPERS)
     namespace.update(generator.constants)
