@@ -37,7 +37,8 @@ from sagegate.sigv4.parse import (
 _SIGNATURE_PARAM = "X-Amz-Signature"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every request, and a frozen init costs ~4x (0.7 vs 0.15 µs).
+@dataclass(slots=True)
 class SignedRequest:
     """A request as it arrived, before any decoding.
 
