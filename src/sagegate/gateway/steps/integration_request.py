@@ -47,6 +47,7 @@ class IntegrationRequestStep:
             # With X-Ray tracing on, API Gateway passes the trace on to the integration.
             headers["X-Amzn-Trace-Id"] = ctx.trace.header
         # The request override can set integration request headers, as on AWS.
-        headers.update(rendered.request_override.header)
+        if rendered.request_override.header:
+            headers.update(rendered.request_override.header)
         ctx.integration = IntegrationRequest(body=rendered.output.encode(), headers=headers)
         ctx.selected_template = content_type

@@ -76,34 +76,34 @@ class IntegrationResponseStep:
         answer = ctx.endpoint_response
         assert answer is not None, "the integrate step runs first"
         chosen = self.select(answer.status)
-        body = answer.body
-        # Without a template the body passes through under the method response's type.
-        content_type = "application/json"
         status = chosen.status_code
-        if chosen.templates:
-            content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
-            facts, context = template_inputs(ctx, template)
-            try:
-                rendered = template.render(
-                    facts, context=context, body=body.decode("utf-8", "replace")
+        if not chosen.templates:
+            # Without a template the body passes through under the method response's type.
+            headers = [(b"content-type", b"application/json")]
+            ctx.response = MethodResponse(status=status, headers=headers, body=answer.body)
+            return
+        content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
+        facts, context = template_inputs(ctx, template)
+        try:
+            rendered = template.render(
+                facts, context=context, body=answer.body.decode("utf-8", "replace")
+            )
+        except TemplateError as exc:
+            ctx.integration_error = str(exc)
+            raise ApiConfigurationError() from None
+        body = rendered.output.encode()
+        ctx.response_template = content_type
+        override = rendered.response_override
+        if override.status is not None:
+            # A method response status is a three-digit code ([1-5]\d\d on AWS); any
+            # other override is a configuration error, never a malformed status line.
+            if not 100 <= override.status <= 599:
+                ctx.integration_error = (
+                    f"invalid $context.responseOverride.status: {override.status}"
                 )
-            except TemplateError as exc:
-                ctx.integration_error = str(exc)
-                raise ApiConfigurationError() from None
-            body = rendered.output.encode()
-            ctx.response_template = content_type
-            override = rendered.response_override
-            if override.status is not None:
-                # A method response status is a three-digit code ([1-5]\d\d on AWS); any
-                # other override is a configuration error, never a malformed status line.
-                if not 100 <= override.status <= 599:
-                    ctx.integration_error = (
-                        f"invalid $context.responseOverride.status: {override.status}"
-                    )
-                    raise ApiConfigurationError()
-                status = override.status
-            extra = [(k.lower().encode(), v.encode()) for k, v in override.header.items()]
-        else:
-            extra = []
-        headers = [(b"content-type", content_type.encode()), *extra]
+                raise ApiConfigurationError()
+            status = override.status
+        headers = [(b"content-type", content_type.encode())]
+        if override.header:
+            headers.extend((k.lower().encode(), v.encode()) for k, v in override.header.items())
         ctx.response = MethodResponse(status=status, headers=headers, body=body)
