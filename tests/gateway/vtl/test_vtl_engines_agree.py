@@ -134,6 +134,21 @@ def test_evaluation_order_and_side_effects(source: str) -> None:
         "#set($util = 'u')$util.length() #foreach($util in [1])$util#end",
         "$util.parseJson('[1,[2]]')[1][0] [$util.nope('x')]",
         "$util.escapeJavaScript()",
+        # `$foreach` members computed in place, nested, mixed with loops that need scopes.
+        "#foreach($i in [1, 2, 3])$foreach.index$foreach.count$foreach.hasNext"
+        "$foreach.first$foreach.last$velocityCount$velocityHasNext $foreach.count.toString()|#end",
+        "#foreach($i in [1, 2])#foreach($j in [1..$foreach.count])$foreach.index$foreach.last#end"
+        "/$foreach.index $foreach.hasNext;#end$foreach.index",
+        "#foreach($i in [1, 2])#foreach($j in ['a'])#set($g = $foreach)#end$foreach.index#end"
+        "$g.count",
+        "#foreach($i in [1, 2])#foreach($j in ['a', 'b'])$foreach.hasNext#end"
+        "#set($f = $foreach)$foreach.count#end$f.index",
+        "#foreach($i in [1, 2])$foreach.hasNext()$foreach.count#end",
+        "#foreach($i in [1, 2])${foreach.hasNext|'x'}$!foreach.first#if($foreach.last)L#end#end",
+        "#foreach($i in [])$foreach.index#end#foreach($i in $nothing)$foreach.index#end",
+        "#set($m = {})#foreach($i in ['a', 'b'])#set($m[$foreach.index] = $i)#end$m",
+        "#foreach($i in [1, 2])#foreach($foreach in [7])$foreach.x#end$foreach.index#end",
+        "#foreach($i in [1, 2])#set($foreach = 'z')$foreach.index#end",
         "$util.parseJson('{\"hasNext\": 3}').hasNext $util.parseJson('[4]').get(0)",
     ],
 )

@@ -20,6 +20,7 @@ from sagegate.gateway.vtl.tree import (
     LOOP_NAMES,
     condition_expression,
     constant_text,
+    elements,
     names_in,
     names_written,
     roots_written_through,
@@ -81,6 +82,9 @@ class Generator:
         self.written: set[str] = set(GLOBAL_NAMES)
         # $input / $util when no #set or #foreach writes them: always the host objects.
         self.host_objects: set[str] = set()
+        # The (index, total) temporaries of the loop whose `$foreach` members are computed
+        # in place (see static_foreach); None where `$foreach` is a real ForeachScope.
+        self.foreach_binding: tuple[str, str] | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -252,6 +256,9 @@ class Generator:
         self.depth += 1
         # $foreach and friends are only worth making when the body names them.
         names = [node.loop_var_name, *self._loop_names_read(node)]
+        static = self.static_foreach(node)
+        if static:
+            names.remove("foreach")  # never a variable: its members are computed in place
         saved = {name: self.temp() for name in dict.fromkeys(names)}
         for name, temp in saved.items():
             self.emit(f"{temp} = {self.variable(name)}")
@@ -260,18 +267,52 @@ class Generator:
         self.emit(f"for {index}, {item} in enumerate({items}):")
         self.depth += 1
         self.emit(f"{self.variable(node.loop_var_name)} = {item}")
-        if len(names) > 1:
+        if static:
+            for name in names[1:]:
+                member = "count" if name == "velocityCount" else "hasNext"
+                self.emit(f"{self.variable(name)} = {_static_member(member, index, total)}")
+        elif len(names) > 1:
             scope = self.temp()
             self.emit(f"{scope} = _Scope({index}, {total})")
             for name in names[1:]:
                 self.emit(f"{self.variable(name)} = {_scope_member(name, scope)}")
+        outer, self.foreach_binding = self.foreach_binding, (index, total) if static else None
         self.block(node.block, output)
+        self.foreach_binding = outer
         self.emit("pass")
         self.depth -= 1
         # Velocity restores the loop variables after the loop.
         for name, temp in saved.items():
             self.emit(f"{self.variable(name)} = {temp}")
         self.depth -= 1
+
+    def static_foreach(self, node: av.ForeachDirective) -> bool:
+        """Whether the body only ever reads `$foreach` as `$foreach.<member>`.
+
+        Then no ForeachScope can escape the loop (nothing holds, prints or changes it),
+        so its members are computed from the loop index where they are read instead of
+        making a scope per iteration (measured: ~0.5 µs a 3-item loop). A nested loop
+        meeting the same test binds `$foreach` to itself inside its own body.
+        """
+        if node.loop_var_name in LOOP_NAMES:
+            return False
+        found = elements(node.block)
+        if any(
+            isinstance(item, av.Assignment) and item.root_term == "foreach" for item in found
+        ) or any(
+            isinstance(item, av.ForeachDirective) and item.loop_var_name in LOOP_NAMES
+            for item in found
+        ):
+            return False  # the body rebinds $foreach
+        named = sum(isinstance(item, av.NameOrCall) and item.name == "foreach" for item in found)
+        reads = [
+            item.expression
+            for item in found
+            if isinstance(item, av.FormalReference)
+            and item.expression is not None
+            and item.expression.part.name == "foreach"
+        ]
+        return named > 0 and named == len(reads) and all(map(_is_member_read, reads))
 
     def _loop_names_read(self, node: av.ForeachDirective) -> list[str]:
         used = set(names_in(node.block))
@@ -355,6 +396,12 @@ class Generator:
 
     def variable_expression(self, node: av.VariableExpression) -> str:
         part: av.NameOrCall = node.part
+        if part.name == "foreach" and self.foreach_binding is not None:
+            # static_foreach made sure this is `$foreach.<member>...`.
+            member: av.VariableExpression = node.subexpression.expression
+            result = self.assign(_static_member(member.part.name, *self.foreach_binding))
+            self.subexpression(member.subexpression, result)
+            return result
         result = self.assign(self.variable(part.name))
         if part.name in self.tracked:
             self.emit(f"if {result} is _UNSET:")
@@ -457,6 +504,32 @@ class Generator:
             left = self.value(left)
         function = self.constant(operators.pop().apply_to, "op")
         values.append(self.assign(f"{function}({left}, {right})"))
+
+
+def _is_member_read(node: av.VariableExpression) -> bool:
+    """`$foreach.<member>`, with no call or index on either name."""
+    part: av.NameOrCall = node.part
+    if part.parameters is not None or part.index is not None or node.subexpression is None:
+        return False
+    member = node.subexpression.expression
+    if isinstance(member, av.ArrayIndex):
+        return False
+    return (
+        member.part.parameters is None
+        and member.part.index is None
+        and member.part.name in ForeachScope.vtl_members
+    )
+
+
+def _static_member(name: str, index: str, total: str) -> str:
+    """What ForeachScope(index, total).<name> holds, as an expression."""
+    return {
+        "index": index,
+        "count": f"{index} + 1",
+        "hasNext": f"{index} + 1 < {total}",
+        "first": f"{index} == 0",
+        "last": f"{index} + 1 == {total}",
+    }[name]
 
 
 def _scope_member(name: str, scope: str) -> str:
