@@ -122,8 +122,8 @@ def test_context_is_built_only_for_a_template_that_sees_it() -> None:
     ctx = _routed(invocation())
     facts, context = template_inputs(ctx, MappingTemplate("$input.params('user_id')"))
     assert context is None and ctx.template_context is None
-    again, context = template_inputs(ctx, MappingTemplate("$context.stage"))
-    assert again is facts
+    assert facts.path_params == {"user_id": "321"}
+    _, context = template_inputs(ctx, MappingTemplate("$context.stage"))
     assert context is not None and context is ctx.template_context
     assert context == build_context_variables(eager_facts(ctx))
     # Once built, every later template gets the same map (it carries the overrides).
@@ -183,5 +183,7 @@ def test_response_template_alone_sees_a_fresh_context() -> None:
 def test_neither_template_sees_context() -> None:
     ctx = _respond("$input.params('user_id')", "$input.path('$.predictions')")
     assert ctx.template_context is None
+    # The facts refer to the invocation: kept on it, they would make a reference cycle.
+    assert ctx.facts is None
     assert ctx.response is not None
     assert (ctx.response.status, ctx.response.body) == (200, b'[{"scores":[1.5]}]')
