@@ -12,7 +12,6 @@ from urllib.parse import unquote
 
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.trace import TraceIds
-from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.values import ContextMap
 from sagegate.sigv4 import Identity
 from sagegate.sigv4.canonical import unquote_cached
@@ -133,9 +132,8 @@ class Invocation:
     path_params: dict[str, str] = field(default_factory=dict)
     # authorize / api key
     caller: Caller = field(default_factory=Caller)
-    # $context (built lazily by the integration request step; responseOverride lives in it)
+    # $context, built by the first template that names it (responseOverride lives in it)
     template_context: ContextMap | None = None
-    facts: RequestFacts | None = None
     selected_template: str | None = None
     response_template: str | None = None
     # integration request / integrate / integration response
