@@ -15,7 +15,7 @@ import asyncio
 import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from bench.scenarios import API_TARGET, REGION, bench_identity
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import build_gateway
+from sagegate.gateway.chain import Step
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.steps.integrate import Integrate
 from sagegate.sigv4 import SigV4Signer, StaticIdentityStore
@@ -86,13 +87,13 @@ class _Samples:
         self.current[row] = self.current.get(row, 0) + ns
 
 
-def _timed_step(
-    step: Callable[[Invocation], Awaitable[None]], row: str, samples: _Samples
-) -> Callable[[Invocation], Awaitable[None]]:
+def _timed_step(step: Step, row: str, samples: _Samples) -> Step:
     async def timed(ctx: Invocation) -> None:
         started = time.perf_counter_ns()
         try:
-            await step(ctx)
+            waiting = step(ctx)
+            if waiting is not None:
+                await waiting
         finally:
             samples.add(row, time.perf_counter_ns() - started)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sagegate.endpoint.targets import Target
-from sagegate.gateway.chain import Chain, refuse
+from sagegate.gateway.chain import Chain, Step, refuse
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
 from sagegate.gateway.responses import (
@@ -124,7 +124,7 @@ class Gateway:
         )
         self.chain = Chain(self._steps())
 
-    def _steps(self) -> list[Callable[[Invocation], Awaitable[None]]]:
+    def _steps(self) -> list[Step]:
         spec, settings = self.spec, self.settings
         verifier = None
         if spec.api.authorization_type == "AWS_IAM":

@@ -5,6 +5,8 @@
 
 Each step only reads the context and writes what it produces; a step that refuses the request
 raises a `GatewayError`, and `run` is the one place that turns it into API Gateway's answer.
+Steps are plain functions unless they wait (only integrate does): a coroutine per step per
+request is overhead with nothing to await.
 Access logging and tracing wrap the chain in `app.py`.
 """
 
@@ -16,7 +18,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.responses import GatewayError, render_error
 
-Step = Callable[[Invocation], Awaitable[None]]
+# A step returns None, or an awaitable when it has to wait (integrate).
+Step = Callable[[Invocation], Awaitable[None] | None]
 
 log = logging.getLogger("sagegate.gateway")
 
@@ -31,7 +34,9 @@ class Chain:
         """Run every step and return the method response (never raises)."""
         try:
             for step in self.steps:
-                await step(ctx)
+                waiting = step(ctx)
+                if waiting is not None:
+                    await waiting
         except GatewayError as error:
             refuse(ctx, error)
         except Exception as exc:

@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 
 from sagegate.gateway.responses import UnsupportedMediaType
@@ -33,7 +31,7 @@ def test_media_type(header: str | None, expected: str) -> None:
 def test_missing_content_type_uses_the_json_template() -> None:
     ctx = invocation()
     ctx.path_params = {"user_id": "321"}
-    asyncio.run(STEP(ctx))
+    STEP(ctx)
     assert ctx.integration is not None
     assert ctx.integration.body == b'{"user": "321"}'
     assert ctx.integration.headers == {"Content-Type": "application/json"}
@@ -42,7 +40,7 @@ def test_missing_content_type_uses_the_json_template() -> None:
 
 def test_template_by_content_type_and_request_override_header() -> None:
     ctx = invocation(headers=[("Content-Type", "text/plain; charset=utf-8")], body=b"hi")
-    asyncio.run(STEP(ctx))
+    STEP(ctx)
     assert ctx.integration is not None
     assert ctx.integration.body == b"plain:hi"
     assert ctx.integration.headers["X-Extra"] == "yes"
@@ -53,6 +51,6 @@ def test_template_by_content_type_and_request_override_header() -> None:
 def test_other_content_type_is_415_with_passthrough_never() -> None:
     ctx = invocation(headers=[("Content-Type", "application/xml")])
     with pytest.raises(UnsupportedMediaType) as raised:
-        asyncio.run(STEP(ctx))
+        STEP(ctx)
     assert raised.value.status_code == 415
     assert raised.value.body() == b'{"message":"Unsupported Media Type"}'

@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 
 from sagegate.gateway.responses import MissingAuthenticationToken
@@ -41,14 +39,14 @@ def test_greedy_proxy_takes_the_rest() -> None:
 def test_unknown_route_is_missing_authentication_token() -> None:
     ctx = invocation("/prod/nope")
     with pytest.raises(MissingAuthenticationToken) as raised:
-        asyncio.run(ROUTE(ctx))
+        ROUTE(ctx)
     assert raised.value.status_code == 403
     assert raised.value.body() == b'{"message":"Missing Authentication Token"}'
 
 
 def test_route_writes_context() -> None:
     ctx = invocation()
-    asyncio.run(ROUTE(ctx))
+    ROUTE(ctx)
     assert (ctx.stage, ctx.resource_path, ctx.path_params) == (
         "prod",
         "/predicted-ratings/{user_id}",

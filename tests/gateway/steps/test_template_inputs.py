@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import pytest
@@ -145,9 +144,9 @@ def _respond(request_source: str, response_source: str) -> Invocation:
         [IntegrationResponse(200, None, {"application/json": MappingTemplate(response_source)})]
     )
     ctx = _routed(invocation())
-    asyncio.run(request(ctx))
+    request(ctx)
     ctx.endpoint_response = InvocationResponse(200, [], b'{"predictions": [{"scores": [1.5]}]}')
-    asyncio.run(response(ctx))
+    response(ctx)
     return ctx
 
 

@@ -1,4 +1,3 @@
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -27,7 +26,7 @@ def step(**api: object) -> Throttle:
 
 def call(throttle: Throttle, key: str | None = KEY) -> None:
     headers = [("Host", "localhost")] + ([("x-api-key", key)] if key else [])
-    asyncio.run(throttle(invocation(headers=headers)))
+    throttle(invocation(headers=headers))
 
 
 @pytest.mark.parametrize("key", [None, "not-a-key"])

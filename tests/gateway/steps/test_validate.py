@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 
 from sagegate.gateway.responses import BadRequestParameters
@@ -14,7 +12,7 @@ def test_missing_or_blank_is_refused_with_aws_message(query: str) -> None:
     ctx = invocation(query=query)
     ctx.path_params = {"user_id": "321"}
     with pytest.raises(BadRequestParameters) as raised:
-        asyncio.run(STEP(ctx))
+        STEP(ctx)
     assert raised.value.status_code == 400
     assert raised.value.message == "Missing required request parameters: [items]"
 
@@ -22,11 +20,11 @@ def test_missing_or_blank_is_refused_with_aws_message(query: str) -> None:
 def test_lists_every_missing_parameter_in_order() -> None:
     step = Validate(["method.request.querystring.a", "method.request.header.X-B"])
     with pytest.raises(BadRequestParameters) as raised:
-        asyncio.run(step(invocation()))
+        step(invocation())
     assert raised.value.message == "Missing required request parameters: [a, X-B]"
 
 
 def test_present_passes() -> None:
     ctx = invocation(query="items=101,131", headers=[("X-B", "1")])
     ctx.path_params = {"user_id": "321"}
-    asyncio.run(STEP(ctx))
+    STEP(ctx)

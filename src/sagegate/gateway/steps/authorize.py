@@ -53,7 +53,7 @@ class Authorize:
         self.account_id = account_id
         self.api_id = api_id
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         request = ctx.request
         principal = ANONYMOUS
         if self.verifier is not None:

@@ -30,7 +30,7 @@ class IntegrationRequestStep:
         self.templates = {content_type.lower(): t for content_type, t in templates.items()}
         self.tracing = tracing
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         content_type = media_type(ctx.request.header("content-type"))
         template = self.templates.get(content_type)
         if template is None:

@@ -72,7 +72,7 @@ class IntegrationResponseStep:
                 self._chosen[status] = chosen
         return chosen
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         answer = ctx.endpoint_response
         assert answer is not None, "the integrate step runs first"
         chosen = self.select(answer.status)

@@ -63,7 +63,7 @@ class Route:
             return None
         return params
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         params = self.match(ctx.request.http_method, ctx.request.raw_path)
         if params is None:
             raise MissingAuthenticationToken()

@@ -76,7 +76,7 @@ class Throttle:
             stage_bucket=bucket(api.throttling),
         )
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         if self.api_key_required:
             value = ctx.request.header("x-api-key")
             key = self.keys.get(value) if value else None

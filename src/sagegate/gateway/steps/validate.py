@@ -21,7 +21,7 @@ class Validate:
             _, _, location, name = key.split(".", 3)
             self._required.append((location, name))
 
-    async def __call__(self, ctx: Invocation) -> None:
+    def __call__(self, ctx: Invocation) -> None:
         missing = [
             name for location, name in self._required if not self._present(ctx, location, name)
         ]
