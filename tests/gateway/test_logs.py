@@ -2,7 +2,7 @@ import io
 import json
 
 from sagegate.gateway.context import MethodResponse
-from sagegate.gateway.logs import AccessLog, AccessLogFormat, request_time
+from sagegate.gateway.logs import MAX_BATCH_CHARS, AccessLog, AccessLogFormat, request_time
 from sagegate.sigv4 import Identity
 from tests.gateway.factories import invocation
 
@@ -72,7 +72,40 @@ def test_access_log_writes_lines() -> None:
     log = AccessLog(AccessLogFormat("clf"), sink)
     log.write(finished())
     log.write(finished())
+    log.flush()
     assert sink.getvalue().count("\n") == 2 == log.lines_written
+
+
+class _RecordingSink(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_lines_are_written_in_batches_of_whole_lines() -> None:
+    """Every write to the sink is whole lines and at most MAX_BATCH_CHARS: atomic for
+    O_APPEND files and pipes, so workers sharing a log never cut each other's lines."""
+    sink = _RecordingSink()
+    log = AccessLog(AccessLogFormat("json"), sink)
+    lines = [log.write(finished()) for _ in range(200)]
+    log.flush()
+    assert len(sink.writes) > 1
+    for batch in sink.writes:
+        assert batch.endswith("\n") and len(batch) <= MAX_BATCH_CHARS
+    assert sink.getvalue().splitlines() == lines
+
+
+def test_nothing_waits_after_a_flush() -> None:
+    sink = io.StringIO()
+    log = AccessLog(AccessLogFormat("clf"), sink)
+    log.write(finished())
+    assert sink.getvalue() == ""
+    log.flush()
+    assert sink.getvalue().count("\n") == 1
 
 
 def test_percent_signs_in_a_custom_format_are_literal() -> None:

@@ -142,21 +142,42 @@ def _missing(ctx: Invocation) -> object:
     return None
 
 
+# The most a batch of whole lines may hold before it is written: a write of up to PIPE_BUF
+# (4,096) bytes to a pipe is atomic, and an O_APPEND write to a local file is; so with
+# `--workers N` sharing one log file (or one stdout), lines of two workers never interleave.
+# Counted in characters, which is bytes for the ASCII lines of the standard formats.
+MAX_BATCH_CHARS = 4096
+
+
 class AccessLog:
-    """Writes one line per request to a text sink; flushes when the gateway goes idle."""
+    """Writes one line per request to a text sink, in batches of whole lines.
+
+    Lines wait in a batch until it would pass MAX_BATCH_CHARS or the gateway goes idle
+    (`flush`); each batch is one write to the sink followed by a flush, so the sink's own
+    buffer never cuts a line between two writes.
+    """
 
     def __init__(self, log_format: AccessLogFormat, sink: TextIO) -> None:
         self.format = log_format
         self.sink = sink
         self.lines_written = 0
+        self._batch: list[str] = []
+        self._batch_chars = 0
 
     def write(self, ctx: Invocation) -> str:
-        """Render and write the line for `ctx`; returns it."""
-        line = self.format.render(ctx)
-        self.sink.write(line + "\n")
+        """Render the line for `ctx` and queue it for the next batch; returns it."""
+        line = self.format.render(ctx) + "\n"
+        if self._batch_chars + len(line) > MAX_BATCH_CHARS:
+            self.flush()
+        self._batch.append(line)
+        self._batch_chars += len(line)
         self.lines_written += 1
-        return line
+        return line[:-1]
 
     def flush(self) -> None:
-        """Flush the sink (at idle and at shutdown)."""
+        """Write the waiting lines as one batch and flush the sink (at idle, at shutdown)."""
+        if self._batch:
+            self.sink.write("".join(self._batch))
+            self._batch.clear()
+            self._batch_chars = 0
         self.sink.flush()
