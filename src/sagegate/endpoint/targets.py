@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Coroutine, Mapping
 from typing import Protocol
-from urllib.parse import quote
-
-import aiohttp
+from urllib.parse import quote, urlsplit
 
 from sagegate.endpoint.host import EndpointHost
+from sagegate.endpoint.http_client import HttpClient, HttpClientError
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.sigv4 import Identity, SigV4Signer
 
@@ -73,56 +72,57 @@ class LocalTarget:
 
 
 class _HttpTarget:
-    """Shared pooled keep-alive client for the two HTTP targets."""
+    """Shared pooled keep-alive client for the two HTTP targets (one origin each)."""
 
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url
+        self._client: HttpClient | None = None
 
     async def start(self) -> None:
-        """Open the connection pool."""
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
-            # The integration timeout is enforced by the caller; no second clock here.
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=None),
-                auto_decompress=False,
-            )
+        """Open the connection pool.
+
+        The integration timeout is enforced by the caller (it cancels this call); the client
+        has no second clock.
+        """
+        if self._client is None:
+            self._client = HttpClient(self._base_url)
 
     async def close(self) -> None:
         """Close the pool."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
 
-    async def _post(self, url: str, body: bytes, headers: Mapping[str, str]) -> InvocationResponse:
-        if self._session is None:
+    async def _post(
+        self, url: str, path: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse:
+        """POST `path` on the target's origin; `url` is the same place, for error messages."""
+        if self._client is None:
             await self.start()
-        assert self._session is not None
+        assert self._client is not None
         try:
-            async with self._session.post(url, data=body, headers=dict(headers)) as response:
-                payload = await response.read()
-                return InvocationResponse(
-                    status=response.status,
-                    headers=[(k, v) for k, v in response.headers.items()],
-                    body=payload,
-                )
-        except (aiohttp.ClientError, OSError) as exc:
+            status, response_headers, payload = await self._client.request(
+                "POST", path, body, headers
+            )
+        except HttpClientError as exc:
             raise TargetUnreachable(f"{url}: {type(exc).__name__}: {exc}") from None
+        return InvocationResponse(status=status, headers=response_headers, body=payload)
 
 
 class ContainerTarget(_HttpTarget):
     """A SageMaker-compatible container (or `sagegate endpoint serve`) at a URL."""
 
     def __init__(self, url: str) -> None:
-        super().__init__()
         self.url = url.rstrip("/")
+        super().__init__(self.url)
+        self._invocations = f"{self.url}/invocations"
+        self._path = f"{urlsplit(self.url).path}/invocations"
 
     async def invoke(
         self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
     ) -> InvocationResponse:
         """POST to the container contract's /invocations."""
-        return await self._post(f"{self.url}/invocations", body, headers)
+        return await self._post(self._invocations, self._path, body, headers)
 
     def describe(self) -> str:
         """The container URL."""
@@ -149,7 +149,6 @@ class AwsTarget(_HttpTarget):
     """
 
     def __init__(self, region: str | None, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__()
         env = os.environ if environ is None else environ
         self.region = (
             region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -159,6 +158,8 @@ class AwsTarget(_HttpTarget):
             or env.get("AWS_ENDPOINT_URL")
             or f"https://runtime.sagemaker.{self.region}.amazonaws.com"
         ).rstrip("/")
+        super().__init__(self.base_url)
+        self._base_path = urlsplit(self.base_url).path
         self._signer: SigV4Signer | None = None
 
     async def start(self) -> None:
@@ -173,10 +174,11 @@ class AwsTarget(_HttpTarget):
         if self._signer is None:
             await self.start()
         assert self._signer is not None
-        url = f"{self.base_url}/endpoints/{quote(endpoint_name, safe='')}/invocations"
+        path = f"/endpoints/{quote(endpoint_name, safe='')}/invocations"
+        url = f"{self.base_url}{path}"
         signed = dict(headers)
         signed.update(self._signer.sign("POST", url, signed, body))
-        return await self._post(url, body, signed)
+        return await self._post(url, f"{self._base_path}{path}", body, signed)
 
     def describe(self) -> str:
         """The runtime URL and region."""
