@@ -281,6 +281,27 @@ def test_chunked_answers_are_read_whole(run: Callable[..., Any]) -> None:
     run(main())
 
 
+def test_interim_answers_are_skipped(run: Callable[..., Any]) -> None:
+    async def early_hints(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            _, body = await read_request(reader)
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n")
+            writer.write(answer(body, "X-Final: yes"))
+
+    async def main() -> None:
+        server = RawServer(early_hints)
+        async with server as url:
+            client = HttpClient(url)
+            for word in (b"a", b"b"):
+                response = await client.request("POST", "/", word, {})
+                assert response == (200, [("Content-Length", "1"), ("X-Final", "yes")], word)
+            await client.close()
+        assert server.connections == 1
+
+    run(main())
+
+
 def test_connection_close_answers_are_not_reused(run: Callable[..., Any]) -> None:
     async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         _, body = await read_request(reader)
@@ -357,7 +378,7 @@ def test_the_keep_alive_race_is_retried_once_on_a_fresh_connection(
         server = RawServer(hang_up)
         async with server as url:
             client = HttpClient(url)
-            with pytest.raises(HttpClientError, match="closed before a response"):
+            with pytest.raises(HttpClientError, match="Server disconnected before a response"):
                 await client.request("POST", "/", b"x", {})
             await client.close()
         assert server.connections == 1

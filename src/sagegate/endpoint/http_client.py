@@ -38,6 +38,7 @@ Behaviour:
   `pause_writing` is a no-op, which is right here: the answer cannot come before the server
   read the request, so awaiting the answer is the drain). The answer is read whole, as the
   caller needs all of it.
+- Interim answers (1xx) are skipped: the caller gets the final one.
 - Errors (connection refused, reset, EOF mid-answer, malformed answer, TLS) raise
   `HttpClientError`. Cancellation (the integration timeout) closes the connection in use.
 - `close()` closes every idle connection; a connection still in use is closed when its
@@ -69,8 +70,11 @@ class HttpClientError(Exception):
     """The origin could not be reached, or broke the connection or HTTP before answering."""
 
 
-class _ClosedBeforeAnswer(HttpClientError):
-    """The connection ended before one byte of the answer: on a reused one, retried once."""
+class ServerDisconnectedError(HttpClientError):
+    """The connection ended before one byte of the answer: on a reused one, retried once.
+
+    Named as aiohttp named the same failure, which access logs showed before this client.
+    """
 
 
 class HttpResponse(NamedTuple):
@@ -152,14 +156,20 @@ class _Connection(asyncio.Protocol):
                     self._fail(HttpClientError(f"connection closed mid-response ({reason})"))
                 else:
                     self._fail(
-                        _ClosedBeforeAnswer(f"connection closed before a response ({reason})")
+                        ServerDisconnectedError(f"Server disconnected before a response ({reason})")
                     )
         if not self.gone.done():
             self.gone.set_result(None)
 
     def _framed_by_eof(self) -> bool:
         """An answer with neither Content-Length nor chunked encoding ends at EOF."""
-        return not any(name.lower() in _FRAMING for name, _ in self._headers)
+        for name, value in self._headers:
+            lowered = name.lower()
+            if lowered == "content-length" or (
+                lowered == "transfer-encoding" and "chunked" in value.lower()
+            ):
+                return False
+        return True
 
     # -- httptools callbacks -----------------------------------------------------------------
 
@@ -179,6 +189,12 @@ class _Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if self._status < 200:
+            # An interim answer (100 Continue, 103 Early Hints): the real one follows.
+            self._headers_done = False
+            self._headers = []
+            self._body = []
+            return
         waiter = self._waiter
         self._waiter = None
         self.reusable = not self.closed and self._parser.should_keep_alive()
@@ -199,11 +215,12 @@ class HttpClient:
             raise ValueError(f"not an http(s) URL: {base_url!r}")
         self.host = parts.hostname
         self.port = parts.port or _DEFAULT_PORTS[parts.scheme]
-        self.origin = f"{parts.scheme}://{host_header(parts)}"
+        # The Host value the SigV4 signer signs (no default port), so AwsTarget's signature holds.
+        self._host_header = host_header(parts)
+        self.origin = f"{parts.scheme}://{self._host_header}"
         self._ssl: ssl.SSLContext | None = None
         if parts.scheme == "https":
             self._ssl = ssl_context or ssl.create_default_context()
-        self._host_header = host_header(parts)
         self._idle: list[_Connection] = []
         self._closed = False
         self.loop = asyncio.get_running_loop()
@@ -228,7 +245,7 @@ class HttpClient:
         while True:
             try:
                 response = await connection.send(data)
-            except _ClosedBeforeAnswer:
+            except ServerDisconnectedError:
                 connection.abort()
                 if not reused:
                     raise
@@ -275,7 +292,7 @@ class HttpClient:
                 ssl=self._ssl,
                 server_hostname=self.host if self._ssl is not None else None,
             )
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError and TimeoutError included
             raise HttpClientError(
                 f"cannot connect to {self.origin}: {type(exc).__name__}: {exc}"
             ) from None
