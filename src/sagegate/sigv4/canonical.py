@@ -142,3 +142,14 @@ def signature(signing_key: bytes, to_sign: str) -> str:
     the event loop (measured: ~20 µs per request at concurrency 32, against ~1 µs of work).
     """
     return hmac.new(signing_key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signature_from(keyed: hmac.HMAC, to_sign: str) -> str:
+    """`signature`, from an HMAC object already keyed with the signing key (left unchanged).
+
+    The same digest as `signature`; a copy of a prepared object skips the key set-up (see
+    `SigningKeyCache.get_hmac`), and like `hmac.new` it keeps the GIL (see `signature`).
+    """
+    h = keyed.copy()
+    h.update(to_sign.encode("utf-8"))
+    return h.hexdigest()

@@ -133,9 +133,9 @@ class SigV4Verifier:
         )
         scope = f"{date}/{region}/{service}/{c.TERMINATOR}"
         to_sign = c.string_to_sign(stamp, scope, canonical)
-        key = self._keys.get(identity.secret_key, date, region, service)
+        keyed = self._keys.get_hmac(identity.secret_key, date, region, service)
         given = params.signature.encode("utf-8", "replace")
-        if self._compare(c.signature(key, to_sign).encode("ascii"), given):
+        if self._compare(c.signature_from(keyed, to_sign).encode("ascii"), given):
             return identity
         if self._accept_literal and not params.presigned:
             literal = c.canonical_request(
@@ -147,7 +147,7 @@ class SigV4Verifier:
                 payload,
             )
             if literal != canonical:
-                literal_signature = c.signature(key, c.string_to_sign(stamp, scope, literal))
+                literal_signature = c.signature_from(keyed, c.string_to_sign(stamp, scope, literal))
                 if self._compare(literal_signature.encode("ascii"), given):
                     return identity
         raise SigV4Error("mismatch", mismatch_message(canonical, to_sign))
