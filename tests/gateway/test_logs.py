@@ -1,8 +1,20 @@
 import io
 import json
+from collections.abc import Callable
 
-from sagegate.gateway.context import MethodResponse
-from sagegate.gateway.logs import MAX_BATCH_CHARS, AccessLog, AccessLogFormat, request_time
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sagegate.gateway.context import Invocation, MethodResponse
+from sagegate.gateway.logs import (
+    CLF,
+    JSON_WITH_STANDARD_FIELDS,
+    MAX_BATCH_CHARS,
+    AccessLog,
+    AccessLogFormat,
+    request_time,
+)
 from sagegate.sigv4 import Identity
 from tests.gateway.factories import invocation
 
@@ -111,3 +123,185 @@ def test_nothing_waits_after_a_flush() -> None:
 def test_percent_signs_in_a_custom_format_are_literal() -> None:
     line = AccessLogFormat("100% $context.requestId %s %(x)d").render(finished())
     assert line == "100% 11111111-2222-3333-4444-555555555555 %s %(x)d"
+
+
+# --- The compiled format against the reference renderer it replaced (lambdas + per-value
+# text), byte for byte, for every variable, every kind of format and awkward values.
+
+
+def _reference_render(source: str, ctx: Invocation) -> str:
+    import re
+
+    source = {"json": JSON_WITH_STANDARD_FIELDS, "clf": CLF}.get(source, source)
+
+    def identity(attribute: str) -> Callable[[Invocation], object]:
+        return lambda c: (
+            getattr(c.caller.identity, attribute) if c.caller.identity is not None else None
+        )
+
+    getters: dict[str, Callable[[Invocation], object]] = {
+        "requestId": lambda c: c.request_id,
+        "extendedRequestId": lambda c: c.extended_request_id,
+        "requestTime": lambda c: request_time(c.request_time_epoch_ms),
+        "requestTimeEpoch": lambda c: c.request_time_epoch_ms,
+        "httpMethod": lambda c: c.request.http_method,
+        "resourcePath": lambda c: c.resource_path or None,
+        "path": lambda c: c.request.path,
+        "stage": lambda c: c.stage or None,
+        "protocol": lambda c: c.request.protocol,
+        "status": lambda c: c.response.status if c.response else None,
+        "responseLength": lambda c: len(c.response.body) if c.response else None,
+        "integrationLatency": lambda c: c.integration_latency_ms,
+        "integration.latency": lambda c: c.integration_latency_ms,
+        "integrationStatus": lambda c: c.endpoint_response.status if c.endpoint_response else None,
+        "integration.status": lambda c: c.endpoint_response.status if c.endpoint_response else None,
+        "integration.error": lambda c: c.integration_error,
+        "integrationErrorMessage": lambda c: c.integration_error,
+        "error.message": lambda c: c.error_message,
+        "error.messageString": lambda c: f'"{c.error_message}"' if c.error_message else None,
+        "error.responseType": lambda c: c.response_type,
+        "xrayTraceId": lambda c: c.trace.root,
+        "responseLatency": lambda c: c.response_latency_ms,
+        "apiId": lambda c: c.api_id,
+        "accountId": lambda c: c.account_id,
+        "identity.sourceIp": lambda c: c.request.source_ip,
+        "identity.userAgent": lambda c: c.request.header("user-agent"),
+        "identity.caller": identity("user_id"),
+        "identity.user": identity("user_id"),
+        "identity.userArn": identity("arn"),
+        "identity.accessKey": identity("access_key"),
+        "identity.accountId": identity("account_id"),
+        "identity.apiKey": lambda c: c.caller.api_key,
+        "identity.apiKeyId": lambda c: c.caller.api_key_id,
+    }
+    pattern = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+    needs = re.compile(r'[\x00-\x1f"\\\x7f\u2028\u2029]')
+
+    def json_text(value: object) -> str:
+        text = "-" if value is None or value == "" else str(value)
+        return json.dumps(text, ensure_ascii=False)[1:-1] if needs.search(text) else text
+
+    def line_text(value: object) -> str:
+        text = "-" if value is None or value == "" else str(value)
+        return text.replace("\r", "\\r").replace("\n", "\\n")
+
+    text = json_text if source.lstrip().startswith("{") else line_text
+    return pattern.sub(lambda m: text(getters.get(m.group(1), lambda c: None)(ctx)), source)
+
+
+_ALL_VARIABLES = [
+    "requestId",
+    "extendedRequestId",
+    "requestTime",
+    "requestTimeEpoch",
+    "httpMethod",
+    "resourcePath",
+    "path",
+    "stage",
+    "protocol",
+    "status",
+    "responseLength",
+    "integrationLatency",
+    "integration.latency",
+    "integrationStatus",
+    "integration.status",
+    "integration.error",
+    "integrationErrorMessage",
+    "error.message",
+    "error.messageString",
+    "error.responseType",
+    "xrayTraceId",
+    "responseLatency",
+    "apiId",
+    "accountId",
+    "identity.sourceIp",
+    "identity.userAgent",
+    "identity.caller",
+    "identity.user",
+    "identity.userArn",
+    "identity.accessKey",
+    "identity.accountId",
+    "identity.apiKey",
+    "identity.apiKeyId",
+    "nope",
+    "unknown.thing",
+]
+_FORMATS = [
+    "json",
+    "clf",
+    "{" + ",".join(f'"{name}":"$context.{name}"' for name in _ALL_VARIABLES) + "}",
+    " ".join(f"$context.{name}" for name in _ALL_VARIABLES),
+    '  {"a":"$context.requestId", "pct":"100% {x} \\\\ \'$context.status\'"}',
+    "100%s %d {} {{x}} ' \" \\ \n $context.requestId$context.status",
+    "$context.requestId",
+    "no variables at all % {}",
+    "",
+]
+
+
+def _awkward(value: str | None, *, with_response: bool, with_identity: bool) -> Invocation:
+    from sagegate.endpoint.response import InvocationResponse
+
+    ctx = finished()
+    if not with_response:
+        ctx.response = None
+    else:
+        ctx.endpoint_response = InvocationResponse(503, [], b"")
+    if value is not None:
+        ctx.error_message = value
+        ctx.integration_error = value
+        ctx.response_type = value
+        ctx.stage = value
+        ctx.resource_path = value
+        ctx.request.headers = [("User-Agent", value)]
+        ctx.request.raw_path = "/prod/" + value.replace("%", "%25")
+        ctx.caller.api_key = value
+        ctx.integration_latency_ms = 0
+        ctx.response_latency_ms = 12
+    if with_identity:
+        ctx.caller.identity = Identity(
+            access_key="AKIA", secret_key="s", user_id=value or "", arn="arn:aws:iam::1:user/x"
+        )
+    return ctx
+
+
+_VALUES = [
+    None,
+    "",
+    "-",
+    "plain",
+    'q"uote',
+    "back\\slash",
+    "line\nbreak",
+    "cr\rx",
+    "\x00\x1f\x7f",
+    "\u2028\u2029",
+    "é ünï 日本",
+    "%41{x}%s",
+    "tab\there",
+]
+
+
+@pytest.mark.parametrize("fmt", _FORMATS)
+@pytest.mark.parametrize("value", _VALUES)
+def test_compiled_format_matches_reference(fmt: str, value: str | None) -> None:
+    compiled = AccessLogFormat(fmt)
+    for with_response in (True, False):
+        for with_identity in (True, False):
+            ctx = _awkward(value, with_response=with_response, with_identity=with_identity)
+            assert compiled.render(ctx) == _reference_render(fmt, ctx)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(), fmt=st.sampled_from(_FORMATS[2:4]))
+def test_compiled_format_matches_reference_for_any_text(value: str, fmt: str) -> None:
+    ctx = _awkward(value, with_response=True, with_identity=True)
+    assert AccessLogFormat(fmt).render(ctx) == _reference_render(fmt, ctx)
+
+
+def test_extra_getters_are_called() -> None:
+    fmt = AccessLogFormat(
+        '{"x":"$context.custom","y":"$context.requestId"}',
+        extra={"custom": lambda c: 'a"b', "requestId": lambda c: 7},
+    )
+    assert fmt.render(finished()) == '{"x":"a\\"b","y":"7"}'
