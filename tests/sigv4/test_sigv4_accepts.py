@@ -203,8 +203,9 @@ def test_presigned_parameter_names_and_values_are_read_decoded() -> None:
         ("X-Amz-Signature", "cd"),
         ("items", "1%2C2"),
     ]
-    params = from_query(raw)
+    params, signed = from_query("&".join(f"{name}={value}" for name, value in raw))
     assert params.credential == "AKID/20240101/us-east-1/execute-api/aws4_request"
     assert params.signed_headers == ("host", "x-amz-date")
     assert params.signature == "ab"  # the first occurrence counts
     assert params.expires == 60
+    assert signed == [pair for pair in raw if pair[0] != "X-Amz-Signature"]

@@ -96,18 +96,32 @@ _QUERY_PARAMS = frozenset(
 )
 
 
-def from_query(raw_pairs: Sequence[tuple[str, str]]) -> AuthParams:
-    """Parse the `X-Amz-*` parameters of a presigned URL (raw pairs, still encoded).
+_SIGNATURE_PARAM = "X-Amz-Signature"
 
-    The first occurrence of a name counts. Only the names SigV4 reads are decoded, and only
-    when they hold a '%' (measured: 18 `unquote` calls were 40% of a presigned verify).
+
+def from_query(query_string: str) -> tuple[AuthParams, list[tuple[str, str]]]:
+    """Parse the `X-Amz-*` parameters of a presigned URL's query string (as sent, encoded).
+
+    Also returns the raw pairs the URL signs, in order: all but `X-Amz-Signature` (decoded
+    name), still encoded; one pass serves both (measured: a separate split, parse and filter
+    cost ~1 µs more). The first occurrence of a name counts. Only the names SigV4 reads are
+    decoded, and only when they hold a '%' (measured: 18 `unquote` calls were 40% of a
+    presigned verify).
     """
     first: dict[str, str] = {}
-    for name, value in raw_pairs:
-        if "%" in name:
-            name = unquote_cached(name)
-        if name in _QUERY_PARAMS and name not in first:
-            first[name] = unquote_cached(value) if "%" in value else value
+    signed: list[tuple[str, str]] = []
+    for part in query_string.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        decoded = unquote_cached(name) if "%" in name else name
+        if decoded in _QUERY_PARAMS:
+            if decoded not in first:
+                first[decoded] = unquote_cached(value) if "%" in value else value
+            # Its canonical name is the decoded one: only '%' escapes can spell it.
+            if decoded == _SIGNATURE_PARAM:
+                continue
+        signed.append((name, value))
     if first.get("X-Amz-Algorithm") != ALGORITHM:
         raise SigV4Error("missing", MISSING_TOKEN)
     missing = [
@@ -127,7 +141,7 @@ def from_query(raw_pairs: Sequence[tuple[str, str]]) -> AuthParams:
             raise _incomplete(
                 f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
             )
-    return AuthParams(
+    params = AuthParams(
         credential=first["X-Amz-Credential"],
         signed_headers=tuple(first["X-Amz-SignedHeaders"].split(";")),
         signature=first["X-Amz-Signature"],
@@ -136,6 +150,7 @@ def from_query(raw_pairs: Sequence[tuple[str, str]]) -> AuthParams:
         expires=expires,
         presigned=True,
     )
+    return params, signed
 
 
 def both_forms_error() -> SigV4Error:
