@@ -29,3 +29,12 @@ def test_a_forked_worker_draws_a_different_sequence() -> None:
     os.waitpid(pid, 0)
     assert child != uuid4()
     assert uuid.UUID(child).version == 4
+
+
+def test_uuid4_of_hex_is_uuid4_of_the_same_bytes() -> None:
+    from sagegate.ids import uuid4_of_hex
+
+    for byte8 in range(256):  # every variant digit
+        raw = random_bytes(8) + bytes([byte8]) + random_bytes(7)
+        assert uuid4_of_hex(raw.hex() + "ffff") == uuid4(raw)
+        assert uuid.UUID(uuid4(raw)).variant == uuid.RFC_4122

