@@ -1,6 +1,8 @@
 import io
 import re
 
+import pytest
+
 from sagegate.gateway.trace import Tracer
 
 HEADER = re.compile(r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]$")
@@ -49,3 +51,31 @@ def test_given_randomness_and_time_make_the_ids() -> None:
         assert ids.sampled is (incoming != "Sampled=0")
     kept = tracer.ids("Root=1-5759E988-BD862E3FE1BE46A994272793", RANDOM_HEX, 0.0)
     assert (kept.root, kept.parent) == ("1-5759e988-bd862e3fe1be46a994272793", "89abcdef01234567")
+
+
+class _CannedTarget:
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def invoke(self, name: str, body: bytes, headers: dict[str, str]) -> object:
+        from sagegate.endpoint.response import InvocationResponse
+
+        return InvocationResponse(200, [("Content-Type", "application/json")], b"{}")
+
+
+def test_a_gateway_exporting_spans_records_both(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sagegate.testing import GatewayTestClient
+
+    monkeypatch.setenv("SAGEGATE_TRACES", "console")
+    with GatewayTestClient(target=_CannedTarget()) as client:  # type: ignore[arg-type]
+        assert client.gateway.tracer.exporting
+        assert client.get("/prod/predicted-ratings/1", query="items=2").status == 200
+        assert client.get("/prod/nowhere").status == 403
+    spans = capsys.readouterr().err
+    assert spans.count('"name": "API Gateway"') == 2
+    assert spans.count('"name": "SageMaker Runtime"') == 1

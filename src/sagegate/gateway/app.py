@@ -115,6 +115,7 @@ class Gateway:
         self.api_id = api_id_for(spec)
         self.stage = spec.api.stage_name
         self.tracer = settings.tracer
+        self._exporting = self.tracer.exporting  # fixed when the tracer is made
         self.tracing = spec.api.tracing
         self._clock = settings.clock
         self._stage_variables = spec.api.stage_variables or None  # the spec is frozen
@@ -226,11 +227,15 @@ class Gateway:
         started = time.perf_counter()
         self.in_flight += 1
         try:
-            with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                if refused is not None:
+            if refused is not None:
+                with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
                     response = refuse(ctx, refused)
-                else:
+            elif self._exporting:
+                with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
                     response = await self.chain.run(ctx)
+            else:
+                # No span to make: not even the shared no-op's enter and exit.
+                response = await self.chain.run(ctx)
             stamp(ctx, response, tracing=self.tracing)
         finally:
             self.in_flight -= 1
@@ -281,20 +286,23 @@ class Gateway:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        raw_headers = scope["headers"]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
         client = scope.get("client")
+        version = scope.get("http_version", "1.1")
+        raw_path = scope.get("raw_path") or scope["path"].encode()
         request = MethodRequest(
-            http_method=scope["method"],
-            raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
-            query_string=scope["query_string"].decode("latin-1"),
-            headers=headers,
-            body=b"",
-            source_ip=client[0] if client else "127.0.0.1",
-            protocol=f"HTTP/{scope.get('http_version', '1.1')}",
+            scope["method"],
+            raw_path.decode("latin-1"),
+            scope["query_string"].decode("latin-1"),
+            headers,
+            b"",
+            client[0] if client else "127.0.0.1",
+            _PROTOCOLS.get(version) or f"HTTP/{version}",
         )
         # Both limits are API Gateway's own: the head is checked before the body is read.
         refused: GatewayError | None = None
-        if _header_bytes(scope) > MAX_HEADER_BYTES:
+        if _header_bytes(scope, raw_path, version) > MAX_HEADER_BYTES:
             refused = RequestHeadersTooLarge()
         else:
             body = await _read_body(request, receive)
@@ -304,28 +312,29 @@ class Gateway:
                 request.body = body
         response = (await self.handle(request, refused=refused)).response
         assert response is not None
+        body = response.body
         await send(
             {
                 "type": "http.response.start",
                 "status": response.status,
-                "headers": [
-                    *response.headers,
-                    (b"content-length", str(len(response.body)).encode()),
-                ],
+                # A new list: the context's response keeps the headers the chain made.
+                "headers": [*response.headers, (b"content-length", b"%d" % len(body))],
             }
         )
-        await send({"type": "http.response.body", "body": response.body})
+        await send({"type": "http.response.body", "body": body})
 
 
-def _header_bytes(scope: Scope) -> int:
+# The protocol text of the usual HTTP versions, made once.
+_PROTOCOLS = {version: f"HTTP/{version}" for version in ("1.0", "1.1", "2")}
+
+
+def _header_bytes(scope: Scope, raw_path: bytes, http_version: str) -> int:
     """The size API Gateway limits: the request line plus every header value, in bytes."""
-    target = len(scope.get("raw_path") or scope["path"].encode())
+    target = len(raw_path)
     if scope["query_string"]:
         target += 1 + len(scope["query_string"])
-    request_line = (
-        len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope.get("http_version", "1.1"))
-    )
-    return request_line + sum(len(value) for _, value in scope["headers"])
+    request_line = len(scope["method"]) + 1 + target + len(" HTTP/") + len(http_version)
+    return request_line + sum([len(value) for _, value in scope["headers"]])
 
 
 async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:
@@ -333,12 +342,15 @@ async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:
     declared = request.header("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
         return None
+    message = await receive()
+    if message["type"] != "http.disconnect" and not message.get("more_body", False):
+        # The usual case, a whole body (or none) in one message: no list of chunks to join.
+        chunk = message.get("body", b"")
+        if type(chunk) is bytes:
+            return chunk if len(chunk) <= MAX_PAYLOAD_BYTES else None
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+    while message["type"] != "http.disconnect":
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_PAYLOAD_BYTES:
@@ -346,4 +358,5 @@ async def _read_body(request: MethodRequest, receive: Receive) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        message = await receive()
     return b"".join(chunks)
