@@ -49,16 +49,19 @@ class Route:
                 value = "/".join(rest[index:])
                 if not value:
                     return None
-                params[name or ""] = unquote(value)
+                params[name or ""] = unquote(value) if "%" in value else value
                 return params
             segment = rest[index]
+            # unquote only a segment with an escape: most hold none (a call less each).
+            if "%" in segment:
+                segment = unquote(segment)
             if name is None:
-                if unquote(segment) != literal:
+                if segment != literal:
                     return None
             else:
                 if not segment:
                     return None
-                params[name] = unquote(segment)
+                params[name] = segment
         if len(rest) != len(self._parts):
             return None
         return params
