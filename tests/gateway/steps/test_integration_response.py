@@ -66,3 +66,22 @@ def test_error_answers_pass_through_without_a_template() -> None:
     step(ctx)
     assert ctx.response is not None
     assert (ctx.response.status, ctx.response.body) == (400, b'{"ErrorCode": "X"}')
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "", "text/plain", "application/xml, */*;q=0.1", "TEXT/HTML"]
+)
+def test_a_single_template_is_chosen_whatever_the_accept_header(accept: str | None) -> None:
+    # The step skips select_template with one template: it must choose as select_template does.
+    template = MappingTemplate('{"t": "$input.path(\'$.a\')"}')
+    templates = {"text/html": template}
+    assert select_template(templates, accept) == ("text/html", template)
+    step = IntegrationResponseStep([IntegrationResponse(200, None, templates)])
+    headers = [("Host", "localhost")] + ([("Accept", accept)] if accept is not None else [])
+    ctx = invocation(headers=headers)
+    ctx.endpoint_response = InvocationResponse(200, [], b'{"a": "\\u00e9"}')
+    step(ctx)
+    assert ctx.response is not None
+    assert ctx.response_template == "text/html"
+    assert ctx.response.headers == [(b"content-type", b"text/html")]
+    assert ctx.response.body == '{"t": "é"}'.encode()

@@ -166,6 +166,19 @@ def test_overrides_are_read_back_from_context() -> None:
     assert later.output == "201"
 
 
+@pytest.mark.parametrize(
+    "source",
+    ["", "plain", "$input.body", "#set($context.responseOverride.status = 202)$context.stage"],
+)
+@pytest.mark.parametrize("body", [None, "", '{"a": 1}', b"\xff{}"])
+def test_render_parts_are_the_render_results_fields(source: str, body: str | bytes | None) -> None:
+    template = MappingTemplate(source)
+    facts = blog_facts()
+    parts = template.render_parts(facts, build_context_variables(facts), body)
+    result = template.render(facts, context=build_context_variables(facts), body=body)
+    assert parts == (result.output, result.request_override, result.response_override)
+
+
 def test_non_numeric_status_override_is_an_error() -> None:
     with pytest.raises(TemplateError, match="status"):
         render("#set($context.responseOverride.status = 'abc')")

@@ -37,7 +37,7 @@ class IntegrationRequestStep:
             raise UnsupportedMediaType()
         facts, context = template_inputs(ctx, template)
         try:
-            rendered = template.render(facts, context=context)
+            output, override, _ = template.render_parts(facts, context, None)
         except TemplateError as exc:
             ctx.integration_error = str(exc)
             raise ApiConfigurationError() from None
@@ -47,7 +47,7 @@ class IntegrationRequestStep:
             # With X-Ray tracing on, API Gateway passes the trace on to the integration.
             headers["X-Amzn-Trace-Id"] = ctx.trace.header
         # The request override can set integration request headers, as on AWS.
-        if rendered.request_override.header:
-            headers.update(rendered.request_override.header)
-        ctx.integration = IntegrationRequest(body=rendered.output.encode(), headers=headers)
+        if override.header:
+            headers.update(override.header)
+        ctx.integration = IntegrationRequest(body=output.encode(), headers=headers)
         ctx.selected_template = content_type

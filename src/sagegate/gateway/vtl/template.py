@@ -57,6 +57,10 @@ class RenderResult:
     response_override: ResponseOverride
 
 
+Rendered = tuple[str, RequestOverride, ResponseOverride]
+"""What `MappingTemplate.render_parts` gives: a `RenderResult`'s fields, in order."""
+
+
 def _strings(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -165,6 +169,16 @@ class MappingTemplate:
         without it, the method request's body. `$input.params` is always the method
         request's. Pass the same `context` to the request and response templates.
         """
+        return RenderResult(*self._render(self._compiled, facts, context, body))
+
+    def render_parts(
+        self, facts: RequestFacts, context: ContextMap | None, body: str | bytes | None
+    ) -> Rendered:
+        """`render` as a plain tuple (output, request override, response override).
+
+        For the gateway's steps, which read the parts once: no `RenderResult` (a frozen
+        dataclass) per request (measured: 0.36 µs a render).
+        """
         return self._render(self._compiled, facts, context, body)
 
     def render_reference(
@@ -178,7 +192,7 @@ class MappingTemplate:
 
         For differential tests: the compiled engine must give the same result.
         """
-        return self._render(None, facts, context, body)
+        return RenderResult(*self._render(None, facts, context, body))
 
     def _render(
         self,
@@ -186,7 +200,7 @@ class MappingTemplate:
         facts: RequestFacts,
         context: ContextMap | None,
         body: str | bytes | None,
-    ) -> RenderResult:
+    ) -> Rendered:
         if context is None and self.uses_context:
             context = build_context_variables(facts)
         payload = facts.body if body is None else body
@@ -207,9 +221,9 @@ class MappingTemplate:
         except Exception as exc:  # any failure inside the template is a render error
             raise TemplateError(f"mapping template failed to render: {exc}") from exc
         if context is None:
-            return RenderResult(output, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE)
+            return output, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE
         request_override, response_override = read_overrides(context)
-        return RenderResult(output, request_override, response_override)
+        return output, request_override, response_override
 
     def _walk(
         self, variable: InputVariable, context: ContextMap | None, stage: dict[str, str]
