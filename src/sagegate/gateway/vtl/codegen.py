@@ -205,7 +205,12 @@ class Generator:
             self.depth -= 1
         # A null or undefined reference renders as '' on API Gateway.
         self.emit(f"if {value} is not None:")
-        self.emit(f"    {output.write}({value} if {value}.__class__ is str else _text({value}))")
+        # Strings, then doubles (to_text's first case) without the to_text call: a response
+        # template prints mostly numbers (measured: ~0.06 µs a printed double).
+        self.emit(
+            f"    {output.write}({value} if {value}.__class__ is str"
+            f" else _double({value}) if {value}.__class__ is float else _text({value}))"
+        )
 
     def if_directive(self, node: av.IfDirective, output: _Output) -> None:
         opened = 0
@@ -374,10 +379,11 @@ class Generator:
         return self.assign("[]")
 
     def arguments(self, parameters: av.ParameterList) -> str:
+        """A call's argument values, as the source of an argument list ('a, b')."""
         values = parameters.values
         if isinstance(values, av.ValueList):
-            return "[" + ", ".join(self.value(v) for v in values.values) + "]"
-        return "[]"
+            return ", ".join(self.value(v) for v in values.values)
+        return ""
 
     def _always_null(self, node: av.VariableExpression) -> bool:
         """A never-written variable followed only by properties: null, without effects."""
@@ -410,7 +416,7 @@ class Generator:
         if part.parameters is not None:
             self.emit(f"if {result} is not None:")
             self.depth += 1
-            self.emit(f"{result} = {result}(*{self.arguments(part.parameters)})")
+            self.emit(f"{result} = {result}({self.arguments(part.parameters)})")
             self.depth -= 1
         elif part.index is not None:
             self.emit(f"if {result} is not None:")
@@ -434,7 +440,7 @@ class Generator:
         if part.parameters is None or part.name not in methods:
             return node
         arguments = self.arguments(part.parameters)
-        self.emit(f"{result} = {result}.{part.name}(*{arguments})")
+        self.emit(f"{result} = {result}.{part.name}({arguments})")
         return node.expression.subexpression
 
     def subexpression(self, node: av.SubExpression | None, result: str) -> None:
@@ -447,7 +453,7 @@ class Generator:
             part: av.NameOrCall = expression.part
             if part.parameters is not None:
                 arguments = self.arguments(part.parameters)
-                self.emit(f"{result} = _call({result}, {part.name!r}, {arguments})")
+                self.emit(f"{result} = _call({result}, {part.name!r}, [{arguments}])")
             else:
                 self.emit(f"{result} = {self.property_of(result, part.name)}")
                 if part.index is not None:

@@ -34,6 +34,7 @@ def namespace_index(value: Any, index: Any) -> Any:
 
 _HELPERS: dict[str, Any] = {
     "_text": values.to_text,
+    "_double": values.java_double,
     "_call": call_method,
     "_property": get_property,
     "_index": get_index,
@@ -58,7 +59,14 @@ def compile_template(root: av.TemplateBody) -> CompiledRender | None:
         code = compile(source, "<mapping template>", "exec")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
         return None
-    builtins = {"len": len, "enumerate": enumerate, "str": str, "dict": dict, "KeyError": KeyError}
+    builtins = {
+        "len": len,
+        "enumerate": enumerate,
+        "str": str,
+        "float": float,
+        "dict": dict,
+        "KeyError": KeyError,
+    }
     namespace: dict[str, Any] = {"__builtins__": builtins}
     namespace.update(_HELPERS)
     namespace.update(generator.constants)
