@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError
+from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE
 from tests.conformance.test_vtl_vectors import VECTORS, run_vector
 from tests.gateway.vtl.differential import TALLY
@@ -164,3 +165,16 @@ def test_the_check_counts_renders_and_errors() -> None:
     with pytest.raises(TemplateError):
         render("$input.body.substring(99)")
     assert (TALLY.renders, TALLY.errors) == (renders + 2, errors + 1)
+
+
+@pytest.mark.parametrize("method", sorted(STRING_METHODS))
+@pytest.mark.parametrize("target", ["$input.params('items')", "$input.path('$.s')", "$n", "$l"])
+@pytest.mark.parametrize("arguments", ["", "','", "'1', 'x'", "1", "1, 2", "'a', 'b', 'c'"])
+def test_string_methods_called_directly_agree(method: str, target: str, arguments: str) -> None:
+    # The compiled engine calls a String method directly on a str; on anything else
+    # (a number, a list, null), with any arguments, it must do what call_method does.
+    source = f"#set($n = 5)#set($l = ['a'])[{target}.{method}({arguments})]"
+    before = TALLY.renders
+    with contextlib.suppress(TemplateError):
+        MappingTemplate(source).render(facts())
+    assert TALLY.renders > before

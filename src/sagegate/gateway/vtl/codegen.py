@@ -15,6 +15,7 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.input import InputVariable
+from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope
 from sagegate.gateway.vtl.tree import (
     LOOP_NAMES,
@@ -452,13 +453,27 @@ class Generator:
                 continue
             part: av.NameOrCall = expression.part
             if part.parameters is not None:
-                arguments = self.arguments(part.parameters)
-                self.emit(f"{result} = _call({result}, {part.name!r}, [{arguments}])")
+                self.emit(f"{result} = {self.method_call(result, part)}")
             else:
                 self.emit(f"{result} = {self.property_of(result, part.name)}")
                 if part.index is not None:
                     self.emit(f"{result} = {self.index_of(result, part.index.index)}")
             node = expression.subexpression
+
+    def method_call(self, target: str, part: av.NameOrCall) -> str:
+        """`target.name(args)`: a String method called directly on a str, else `_call`.
+
+        For a str, call_method looks up exactly this function in STRING_METHODS and calls
+        it with these arguments (measured: the blog's `$items.split(",")` 0.55 -> 0.3 µs).
+        """
+        arguments = self.arguments(part.parameters)
+        general = f"_call({target}, {part.name!r}, [{arguments}])"
+        method = STRING_METHODS.get(part.name)
+        if method is None:
+            return general
+        direct = self.constant(method, "string_")
+        prefix = f"{target}, " if arguments else target
+        return f"{direct}({prefix}{arguments}) if {target}.__class__ is str else {general}"
 
     # get_property's and get_index's commonest cases inline, the helper for the rest
     # (measured: ~0.1 µs saved per `$item.scores[0]` step).
