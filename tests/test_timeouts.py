@@ -1,4 +1,5 @@
-"""SharedTimeout: asyncio.timeout's behaviour for waits sharing one duration."""
+"""SharedTimeout: asyncio.timeout's behaviour for waits sharing one duration; SharedDeadline:
+a call_later per future, served by one timer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from sagegate.timeouts import SharedTimeout
+from sagegate.timeouts import SharedDeadline, SharedTimeout
 
 
 async def _sleep_under(shared: SharedTimeout, seconds: float) -> str:
@@ -103,3 +104,74 @@ def test_works_on_one_loop_after_another() -> None:
 def test_the_duration_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         SharedTimeout(0)
+
+
+class _Late(Exception):
+    pass
+
+
+@pytest.mark.parametrize("runner", ["asyncio", "uvloop"])
+def test_deadlines_fail_each_pending_future_at_its_own_time(runner: str) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = SharedDeadline(0.1, _Late)
+        started = loop.time()
+        early = loop.create_future()
+        deadline.watch(early)
+        await asyncio.sleep(0.05)
+        answered, late = loop.create_future(), loop.create_future()
+        deadline.watch(answered)
+        deadline.watch(late)
+        answered.set_result("in time")
+        with pytest.raises(_Late):
+            await early
+        assert 0.09 <= loop.time() - started < 0.14
+        assert not late.done()
+        with pytest.raises(_Late):
+            await late
+        assert 0.14 <= loop.time() - started < 0.2
+        assert answered.result() == "in time"
+        assert deadline.pending(loop) == 0  # the loop is forgotten once nothing is left
+
+    if runner == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
+
+
+def test_deadlines_leave_finished_and_cancelled_futures_alone() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        deadline = SharedDeadline(0.05, _Late)
+        futures = [loop.create_future() for _ in range(100)]
+        cancelled = loop.create_future()
+        for future in [*futures, cancelled]:
+            deadline.watch(future)
+        for future in futures:
+            future.set_result(None)
+        cancelled.cancel()
+        # Finished futures at the front are dropped as new ones are watched.
+        assert deadline.pending(loop) == 101
+        fresh = loop.create_future()
+        deadline.watch(fresh)
+        assert deadline.pending(loop) == 1
+        fresh.set_result("done")
+        await asyncio.sleep(0.1)
+        assert fresh.result() == "done" and cancelled.cancelled()
+        assert deadline.pending(loop) == 0
+
+    asyncio.run(main())
+
+
+def test_deadlines_work_on_one_loop_after_another() -> None:
+    deadline = SharedDeadline(0.05, _Late)
+
+    async def main() -> None:
+        future = asyncio.get_running_loop().create_future()
+        deadline.watch(future)
+        with pytest.raises(_Late):
+            await future
+
+    asyncio.run(main())
+    asyncio.run(main())

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 
 class _Wait:
@@ -113,3 +115,72 @@ class SharedTimeout:
     def pending(self) -> int:
         """Waits still queued (finished ones are dropped when the timer next fires)."""
         return len(self._waits)
+
+
+class _Pending:
+    """The futures one loop is timing, oldest first, and the deadline its timer is armed for."""
+
+    __slots__ = ("armed", "entries", "timer")
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[float, asyncio.Future[Any]]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
+        self.armed = 0.0
+
+
+class SharedDeadline:
+    """Fails every watched future with `error()` if it is still pending `seconds` after it
+    was watched: a `call_later` per future, served by one loop timer per loop.
+
+    A `call_later` and its `cancel` per future cost the event loop a timer handle and two
+    operations on its timer heap; every future here has the same duration, so deadlines fall
+    in watch order, and one timer armed for the oldest live deadline serves them all. A future
+    that finishes is dropped lazily (from the front when the next one is watched, or when the
+    timer fires). When the timer armed for deadline D fires, every future due by D expires,
+    as its own timer for D would have fired then.
+    """
+
+    def __init__(self, seconds: float, error: Callable[[], BaseException]) -> None:
+        self.seconds = seconds
+        self._error = error
+        # Per loop (a host may serve several loops in turn); a loop is forgotten once it has
+        # nothing left to time, so a closed loop is not kept alive here.
+        self._pending: dict[asyncio.AbstractEventLoop, _Pending] = {}
+
+    def watch(self, future: asyncio.Future[Any]) -> None:
+        """Start `future`'s clock (call on its loop's thread)."""
+        loop = future.get_loop()
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = _Pending()
+        entries = pending.entries
+        while entries and entries[0][1].done():
+            entries.popleft()
+        deadline = loop.time() + self.seconds
+        entries.append((deadline, future))
+        if pending.timer is None:
+            pending.armed = deadline
+            pending.timer = loop.call_at(deadline, self._expire, loop)
+
+    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
+        pending = self._pending[loop]
+        pending.timer = None
+        now = max(loop.time(), pending.armed)
+        entries = pending.entries
+        while entries:
+            deadline, future = entries[0]
+            if future.done():
+                entries.popleft()
+            elif deadline <= now:
+                entries.popleft()
+                future.set_exception(self._error())
+            else:
+                pending.armed = deadline
+                pending.timer = loop.call_at(deadline, self._expire, loop)
+                return
+        del self._pending[loop]
+
+    def pending(self, loop: asyncio.AbstractEventLoop) -> int:
+        """Futures still queued on `loop` (finished ones are dropped lazily)."""
+        state = self._pending.get(loop)
+        return 0 if state is None else len(state.entries)

@@ -78,3 +78,31 @@ def test_a_caller_cancelled_first_gets_its_own_cancellation(write_model: Any) ->
         assert loop_errors == []
 
     asyncio.run(main())
+
+
+def test_concurrent_invocations_each_get_their_own_deadline(write_model: Any) -> None:
+    model: Path = write_model("slow", SLOW)
+
+    async def main() -> None:
+        loop_errors = _loop_errors(asyncio.get_running_loop())
+        ids = iter(f"rid-{i}" for i in range(100))
+        host = EndpointHost({"slow": model}, invocation_timeout=0.2, request_id=lambda: next(ids))
+        try:
+            await host.load_all()
+            slow = asyncio.ensure_future(host.invoke("slow", b'{"sleep": 0.5}', {}))
+            await asyncio.sleep(0.1)
+            # Watched after the slow one: the slow one's expiry must not take them along.
+            fast = await asyncio.gather(*(host.invoke("slow", b"{}", {}) for _ in range(5)))
+            assert [a.status for a in fast] == [200] * 5
+            late = asyncio.ensure_future(host.invoke("slow", b'{"sleep": 0.5}', {}))
+            timed_out = await slow
+            assert timed_out.status == 424
+            assert timed_out.header("x-amzn-RequestId") == "rid-0"
+            assert not late.done()  # its own deadline is later
+            assert (await late).status == 424
+            await asyncio.sleep(0.6)
+        finally:
+            host.close()
+        assert loop_errors == []
+
+    asyncio.run(main())
