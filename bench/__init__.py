@@ -11,6 +11,7 @@ competes with the server for the CPU. Modules, one concern each:
     scenarios  the five scenarios of issue 6 and how each is served and called
     runner     runs every scenario at every concurrency
     profile    the per-step profile of one request, in-process
+    inprocess  the gateway's CPU per request under concurrency, in-process (no HTTP server)
     model      the default model's figures (pairs/s in a batch, µs for a 3-item request)
     report     the printed tables and bench/results/latest.json
     plot       bench/results/latest.png

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench import report
+from bench.inprocess import InProcessFigures, measure_in_process
 from bench.model import ModelFigures, measure_model
 from bench.plot import plot
 from bench.profile import Profile, profile_request
@@ -32,6 +33,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--client", choices=["auto", "python", "wrk"], default="auto")
     parser.add_argument("--profile-iterations", type=int, default=3000)
+    parser.add_argument(
+        "--in-process-requests",
+        type=int,
+        default=20_000,
+        help="requests for the in-process CPU figures (part of the profile)",
+    )
     parser.add_argument("--model-pairs", type=int, default=1_000_000)
     parser.add_argument("--model-iterations", type=int, default=20_000)
     parser.add_argument("--skip-load", action="store_true", help="no servers, no load runs")
@@ -61,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_profile:
         print("profiling one request in-process ...", file=sys.stderr, flush=True)
         profile = profile_request(args.profile_iterations, max(10, args.profile_iterations // 10))
+    in_process: InProcessFigures | None = None
+    if not args.skip_profile:
+        print("measuring the gateway in-process ...", file=sys.stderr, flush=True)
+        in_process = measure_in_process(args.in_process_requests, max(args.concurrency))
     model: ModelFigures | None = None
     if not args.skip_model:
         print("measuring the default model ...", file=sys.stderr, flush=True)
@@ -73,13 +84,26 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(f"Scenarios (client: {client_name})\n" + report.scenario_table(runs))
     if profile is not None:
         sections.append("Per-step profile of one request\n" + report.profile_table(profile))
+    if in_process is not None:
+        sections.append(
+            f"The gateway in-process, concurrency {in_process.concurrency}, no HTTP server\n"
+            + report.in_process_table(in_process)
+        )
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))
     if found:
         sections.append("Targets of issue 6\n" + report.targets_table(found))
     print("\n\n".join(sections))
     json_path = args.results_dir / "latest.json"
-    report.write_json(json_path, env=env, runs=runs, profile=profile, model=model, found=found)
+    report.write_json(
+        json_path,
+        env=env,
+        runs=runs,
+        profile=profile,
+        in_process=in_process,
+        model=model,
+        found=found,
+    )
     written = [json_path]
     if runs:
         png_path = args.results_dir / "latest.png"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.inprocess import InProcessFigures
 from bench.model import ModelFigures
 from bench.profile import Profile
 from bench.runner import ScenarioRun
@@ -109,6 +110,17 @@ def scenario_table(runs: Sequence[ScenarioRun]) -> str:
     return "\n".join(lines)
 
 
+def in_process_table(figures: InProcessFigures) -> str:
+    """CPU per request of the ASGI app alone: the whole process, the event-loop thread."""
+    return "\n".join(
+        [
+            f"{'CPU per request, all threads':<46} {figures.cpu_us:>8.1f} µs",
+            f"{'  of which the event-loop thread':<46} {figures.loop_thread_us:>8.1f} µs",
+            f"{'requests':<46} {figures.requests:>8,}",
+        ]
+    )
+
+
 def profile_table(profile: Profile) -> str:
     """µs per step of one request, in the order the request meets them."""
     lines = [f"{'step (median of ' + str(profile.iterations) + ' requests)':<46} {'µs':>8}"]
@@ -171,6 +183,7 @@ def write_json(
     env: dict[str, Any],
     runs: Sequence[ScenarioRun],
     profile: Profile | None,
+    in_process: InProcessFigures | None,
     model: ModelFigures | None,
     found: Sequence[Target],
 ) -> None:
@@ -180,6 +193,7 @@ def write_json(
         "environment": env,
         "scenarios": [run.to_json() for run in runs],
         "profile": profile.to_json() if profile is not None else None,
+        "in_process": in_process.to_json() if in_process is not None else None,
         "model": model.to_json() if model is not None else None,
         "targets": [
             {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found

@@ -39,6 +39,7 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
             "endpoint-direct",
             "--client=python",
             "--profile-iterations=40",
+            "--in-process-requests=64",
             "--model-pairs=2000",
             "--model-iterations=50",
             f"--results-dir={tmp_path}",
@@ -70,6 +71,9 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
         and profile["rows_us"]["authorize (SigV4 + policy)"] > 0
     )
     assert document["model"]["pairs_per_second"] > 0
+    in_process = document["in_process"]
+    assert in_process["requests"] == 64
+    assert 0 < in_process["loop_thread_us_per_request"] <= in_process["cpu_us_per_request"]
     assert {target["name"] for target in document["targets"]} >= {
         "scenario 2 at c=2",
         "gateway adds (p50, c=1)",

@@ -1,0 +1,93 @@
+"""The gateway's own CPU per request under concurrency, without any HTTP server.
+
+The default movie-ratings API (AWS_IAM, in-process model, access log to /dev/null) is driven
+through its ASGI entry by `concurrency` tasks on uvloop, each repeating the presigned GET of
+the load scenarios. The figures are CPU time per request: of the whole process (the event
+loop plus the prediction threads) and of the event-loop thread alone (`time.thread_time`).
+The event-loop thread is what bounds one worker's throughput, so its share is the number to
+cut; the difference between scenario 2's server CPU and the total here is what uvicorn and
+the kernel add.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.profile import HOST, Message, _scope
+from bench.scenarios import API_TARGET, REGION, bench_identity
+from sagegate.gateway.assemble import build_gateway
+from sagegate.sigv4 import SigV4Signer, StaticIdentityStore
+from sagegate.spec import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class InProcessFigures:
+    """CPU µs per request, whole process and event-loop thread."""
+
+    concurrency: int
+    requests: int
+    cpu_us: float
+    loop_thread_us: float
+
+    def to_json(self) -> dict[str, Any]:
+        """For latest.json."""
+        return {
+            "concurrency": self.concurrency,
+            "requests": self.requests,
+            "cpu_us_per_request": self.cpu_us,
+            "loop_thread_us_per_request": self.loop_thread_us,
+        }
+
+
+async def _drive(
+    requests_per_task: int, concurrency: int, warmup_per_task: int
+) -> InProcessFigures:
+    identity = bench_identity()
+    with open(os.devnull, "w", encoding="utf-8", buffering=1 << 16) as sink:
+        gateway = build_gateway(
+            Spec.default(),
+            identities=StaticIdentityStore([identity]),
+            access_log=sink,
+            region=REGION,
+        )
+        await gateway.startup()
+        try:
+            signer = SigV4Signer(identity, service="execute-api", region=REGION)
+            url = signer.presign("GET", f"http://{HOST}{API_TARGET}", 3600)
+            scope = _scope(url.split(HOST, 1)[1])
+
+            async def receive() -> Message:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def task(count: int) -> None:
+                statuses: list[int] = []
+
+                async def send(message: Message) -> None:
+                    if message["type"] == "http.response.start":
+                        statuses.append(message["status"])
+
+                for _ in range(count):
+                    await gateway(scope, receive, send)
+                if statuses != [200] * count:
+                    raise RuntimeError(f"a driven request did not answer 200: {set(statuses)}")
+
+            await asyncio.gather(*(task(warmup_per_task) for _ in range(concurrency)))
+            cpu, loop_thread = time.process_time(), time.thread_time()
+            await asyncio.gather(*(task(requests_per_task) for _ in range(concurrency)))
+            cpu, loop_thread = time.process_time() - cpu, time.thread_time() - loop_thread
+        finally:
+            await gateway.shutdown()
+    done = requests_per_task * concurrency
+    return InProcessFigures(concurrency, done, cpu * 1e6 / done, loop_thread * 1e6 / done)
+
+
+def measure_in_process(requests: int = 20_000, concurrency: int = 32) -> InProcessFigures:
+    """Drive the gateway on uvloop (the server's loop) and return the CPU per request."""
+    import uvloop
+
+    per_task = max(1, requests // concurrency)
+    return uvloop.run(_drive(per_task, concurrency, max(1, per_task // 10)))
