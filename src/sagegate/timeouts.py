@@ -1,14 +1,17 @@
-"""`asyncio.timeout` for many concurrent waits that share one duration, at a fraction of its cost.
+"""Timeouts for many concurrent waits that share one duration, at a fraction of the usual cost.
 
-`asyncio.timeout` arms and cancels one loop timer per use (measured here on uvloop: 3-4 µs per
-`async with`, twice per gateway request: the integration timeout and the endpoint's). Every
-wait under a `SharedTimeout` has the same duration, so deadlines expire in the order the waits
-began: the waits queue up in a deque and one loop timer, armed for the oldest live deadline,
-serves them all. A wait that ends only marks its entry; the timer drops such entries lazily.
+`asyncio.timeout` (or a `call_later` + `cancel`) arms and cancels one loop timer per use
+(measured here on uvloop: 3-4 µs per `async with`). When every wait has the same duration,
+deadlines expire in the order the waits began: the waits queue up in a deque and one loop
+timer, armed for the oldest live deadline, serves them all. A wait that ends only marks its
+entry; finished entries are dropped from the front as new waits arrive, or when the timer fires.
 
-Expiry behaves exactly as `asyncio.timeout`'s: the waiting task is cancelled, and the
-cancellation leaves the `async with` as `TimeoutError` unless something else cancelled the
-task too. https://docs.python.org/3/library/asyncio-task.html#asyncio.timeout
+- `SharedTimeout`: `asyncio.timeout` for a block of code (the gateway's integration timeout).
+  Expiry behaves exactly as `asyncio.timeout`'s: the waiting task is cancelled, and the
+  cancellation leaves the `async with` as `TimeoutError` unless something else cancelled the
+  task too. https://docs.python.org/3/library/asyncio-task.html#asyncio.timeout
+- `SharedDeadline`: fails a watched future with a given error when it is still pending at its
+  deadline (the endpoint host's invocation timeout).
 """
 
 from __future__ import annotations
