@@ -20,17 +20,90 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class _Timers(Generic[T]):
+    """Items whose deadlines fall in the order they were added, one loop timer per loop.
+
+    Every item gets the same duration, so the oldest live item always has the next deadline:
+    items queue up in a deque, and one timer armed for the oldest live deadline serves them
+    all. `finished(item)` tells an item that needs no more timing (dropped from the front as
+    new items arrive, or when the timer fires); `expire(item)` is called for an item still
+    live at its deadline. When the timer armed for deadline D fires, every item due by D
+    expires, as its own timer for D would have fired then (uvloop's timers have millisecond
+    resolution and may fire a little early). A loop is forgotten once it has nothing left to
+    time, so a loop that closed with nothing pending is not kept alive here.
+    """
+
+    def __init__(
+        self, seconds: float, finished: Callable[[T], bool], expire: Callable[[T], None]
+    ) -> None:
+        if seconds <= 0:
+            raise ValueError("the timeout must be positive")
+        self.seconds = seconds
+        self._finished = finished
+        self._expire_item = expire
+        self._queues: dict[asyncio.AbstractEventLoop, _Queue[T]] = {}
+
+    def add(self, loop: asyncio.AbstractEventLoop, item: T) -> None:
+        """Start `item`'s clock (call on `loop`'s thread)."""
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        entries = queue.entries
+        finished = self._finished
+        while entries and finished(entries[0][1]):
+            entries.popleft()
+        deadline = loop.time() + self.seconds
+        entries.append((deadline, item))
+        if queue.timer is None:
+            queue.armed = deadline
+            queue.timer = loop.call_at(deadline, self._fire, loop)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+        queue = self._queues[loop]
+        queue.timer = None
+        now = max(loop.time(), queue.armed)
+        entries = queue.entries
+        while entries:
+            deadline, item = entries[0]
+            if self._finished(item):
+                entries.popleft()
+            elif deadline <= now:
+                entries.popleft()
+                self._expire_item(item)
+            else:
+                queue.armed = deadline
+                queue.timer = loop.call_at(deadline, self._fire, loop)
+                return
+        del self._queues[loop]
+
+    def pending(self, loop: asyncio.AbstractEventLoop) -> int:
+        """Items still queued on `loop` (finished ones are dropped lazily)."""
+        queue = self._queues.get(loop)
+        return 0 if queue is None else len(queue.entries)
+
+
+class _Queue(Generic[T]):
+    """The items one loop is timing, oldest first, and the deadline its timer is armed for."""
+
+    __slots__ = ("armed", "entries", "timer")
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[float, T]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
+        self.armed = 0.0
 
 
 class _Wait:
     """One `async with` under a SharedTimeout."""
 
-    __slots__ = ("cancelling", "deadline", "done", "expired", "owner", "task")
+    __slots__ = ("cancelling", "done", "expired", "task")
 
-    def __init__(self, owner: SharedTimeout, deadline: float) -> None:
-        self.owner = owner
-        self.deadline = deadline
+    def __init__(self) -> None:
         self.task: asyncio.Task[object] | None = None
         self.cancelling = 0
         self.done = False
@@ -56,134 +129,55 @@ class _Wait:
             if self.task.uncancel() <= self.cancelling and exc_type is asyncio.CancelledError:
                 raise TimeoutError from exc
 
+    @staticmethod
+    def finished(wait: _Wait) -> bool:
+        return wait.done
+
+    @staticmethod
+    def expire(wait: _Wait) -> None:
+        task = wait.task
+        if task is not None and not task.done():
+            wait.expired = True
+            task.cancel()
+
 
 class SharedTimeout:
-    """Hands out `async with` windows of `seconds`, all served by one loop timer per loop.
-
-    Use from one event loop (each server process has its own gateway and loop).
-    """
+    """Hands out `async with` windows of `seconds`, all served by one loop timer per loop."""
 
     def __init__(self, seconds: float) -> None:
-        if seconds <= 0:
-            raise ValueError("the timeout must be positive")
         self.seconds = seconds
-        self._waits: deque[_Wait] = deque()
-        self._timer: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timers: _Timers[_Wait] = _Timers(seconds, _Wait.finished, _Wait.expire)
 
     def __call__(self) -> _Wait:
         """A window that ends `seconds` from now: `async with shared(): ...`."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            # A new loop (tests run several): what was queued belongs to the old one.
-            self._reset(loop)
-        waits = self._waits
-        # Waits end roughly in the order they began: drop the finished ones at the front,
-        # so the queue stays as long as the requests in flight.
-        while waits and waits[0].done:
-            waits.popleft()
-        wait = _Wait(self, loop.time() + self.seconds)
-        waits.append(wait)
-        if self._timer is None:
-            self._timer = loop.call_at(wait.deadline, self._expire)
+        wait = _Wait()
+        self._timers.add(asyncio.get_running_loop(), wait)
         return wait
-
-    def _reset(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = None
-        self._waits.clear()
-        self._loop = loop
-
-    def _expire(self) -> None:
-        self._timer = None
-        loop = self._loop
-        assert loop is not None
-        now = loop.time()
-        waits = self._waits
-        while waits:
-            wait = waits[0]
-            if wait.done:
-                waits.popleft()
-            elif wait.deadline <= now:
-                waits.popleft()
-                if wait.task is not None and not wait.task.done():
-                    wait.expired = True
-                    wait.task.cancel()
-            else:
-                self._timer = loop.call_at(wait.deadline, self._expire)
-                return
 
     @property
     def pending(self) -> int:
-        """Waits still queued (finished ones are dropped when the timer next fires)."""
-        return len(self._waits)
-
-
-class _Pending:
-    """The futures one loop is timing, oldest first, and the deadline its timer is armed for."""
-
-    __slots__ = ("armed", "entries", "timer")
-
-    def __init__(self) -> None:
-        self.entries: deque[tuple[float, asyncio.Future[Any]]] = deque()
-        self.timer: asyncio.TimerHandle | None = None
-        self.armed = 0.0
+        """Waits still queued on the running loop (finished ones are dropped lazily)."""
+        return self._timers.pending(asyncio.get_running_loop())
 
 
 class SharedDeadline:
     """Fails every watched future with `error()` if it is still pending `seconds` after it
-    was watched: a `call_later` per future, served by one loop timer per loop.
-
-    A `call_later` and its `cancel` per future cost the event loop a timer handle and two
-    operations on its timer heap; every future here has the same duration, so deadlines fall
-    in watch order, and one timer armed for the oldest live deadline serves them all. A future
-    that finishes is dropped lazily (from the front when the next one is watched, or when the
-    timer fires). When the timer armed for deadline D fires, every future due by D expires,
-    as its own timer for D would have fired then.
-    """
+    was watched: a `call_later` per future, served by one loop timer per loop."""
 
     def __init__(self, seconds: float, error: Callable[[], BaseException]) -> None:
         self.seconds = seconds
         self._error = error
-        # Per loop (a host may serve several loops in turn); a loop is forgotten once it has
-        # nothing left to time, so a closed loop is not kept alive here.
-        self._pending: dict[asyncio.AbstractEventLoop, _Pending] = {}
+        self._timers: _Timers[asyncio.Future[Any]] = _Timers(
+            seconds, lambda future: future.done(), self._fail
+        )
 
     def watch(self, future: asyncio.Future[Any]) -> None:
         """Start `future`'s clock (call on its loop's thread)."""
-        loop = future.get_loop()
-        pending = self._pending.get(loop)
-        if pending is None:
-            pending = self._pending[loop] = _Pending()
-        entries = pending.entries
-        while entries and entries[0][1].done():
-            entries.popleft()
-        deadline = loop.time() + self.seconds
-        entries.append((deadline, future))
-        if pending.timer is None:
-            pending.armed = deadline
-            pending.timer = loop.call_at(deadline, self._expire, loop)
+        self._timers.add(future.get_loop(), future)
 
-    def _expire(self, loop: asyncio.AbstractEventLoop) -> None:
-        pending = self._pending[loop]
-        pending.timer = None
-        now = max(loop.time(), pending.armed)
-        entries = pending.entries
-        while entries:
-            deadline, future = entries[0]
-            if future.done():
-                entries.popleft()
-            elif deadline <= now:
-                entries.popleft()
-                future.set_exception(self._error())
-            else:
-                pending.armed = deadline
-                pending.timer = loop.call_at(deadline, self._expire, loop)
-                return
-        del self._pending[loop]
+    def _fail(self, future: asyncio.Future[Any]) -> None:
+        future.set_exception(self._error())
 
     def pending(self, loop: asyncio.AbstractEventLoop) -> int:
         """Futures still queued on `loop` (finished ones are dropped lazily)."""
-        state = self._pending.get(loop)
-        return 0 if state is None else len(state.entries)
+        return self._timers.pending(loop)
