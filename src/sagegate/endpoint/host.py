@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sagegate.endpoint import errors
 from sagegate.endpoint.handler import (
+    HandlerResult,
     InferenceError,
     InferenceHandler,
     ModelLoadError,
@@ -76,15 +77,15 @@ def _respond(
 ) -> InvocationResponse:
     """Run the prediction and build InvokeEndpoint's answer, both on the prediction thread:
     the event loop's thread (the server's bottleneck) only hands the finished response back."""
-    result = handler(body, headers)
-    response_headers = [
-        ("Content-Type", result.content_type),
-        _VARIANT_HEADER,
-        ("x-amzn-RequestId", request_id),
-    ]
+    return _answer(handler(body, headers), _VARIANT_HEADER, ("x-amzn-RequestId", request_id))
+
+
+def _answer(result: HandlerResult, *extra: tuple[str, str]) -> InvocationResponse:
+    """A 200 carrying the model's answer: its type, `extra` headers, its custom attributes."""
+    headers = [("Content-Type", result.content_type), *extra]
     if result.custom_attributes is not None:
-        response_headers.append(("X-Amzn-SageMaker-Custom-Attributes", result.custom_attributes))
-    return InvocationResponse(200, response_headers, result.body)
+        headers.append(("X-Amzn-SageMaker-Custom-Attributes", result.custom_attributes))
+    return InvocationResponse(200, headers, result.body)
 
 
 def check_endpoint_name(name: str) -> None:
@@ -304,12 +305,7 @@ class EndpointHost:
         except InferenceError as exc:
             logger.error("container invocation failed (%d)", exc.status, exc_info=exc.__cause__)
             return _plain(exc.status, exc.message)
-        response_headers = [("Content-Type", result.content_type)]
-        if result.custom_attributes is not None:
-            response_headers.append(
-                ("X-Amzn-SageMaker-Custom-Attributes", result.custom_attributes)
-            )
-        return InvocationResponse(200, response_headers, result.body)
+        return _answer(result)
 
 
 def _plain(status: int, message: str) -> InvocationResponse:
