@@ -39,6 +39,10 @@ def select_template(
     templates: dict[str, MappingTemplate], accept: str | None
 ) -> tuple[str, MappingTemplate]:
     """The template for the client's Accept header, else application/json, else the first."""
+    if len(templates) == 1:
+        # Every rule below ends at the one template: no Accept parse (measured: ~0.35 µs).
+        ((content_type, template),) = templates.items()
+        return content_type, template
     if accept:
         for item in accept.split(","):
             wanted = item.split(";", 1)[0].strip().lower()
@@ -82,13 +86,7 @@ class IntegrationResponseStep:
             headers = [(b"content-type", b"application/json")]
             ctx.response = MethodResponse(status=status, headers=headers, body=answer.body)
             return
-        templates = chosen.templates
-        if len(templates) == 1:
-            # Every branch of select_template ends at the one template, whatever the
-            # Accept header: no header lookup or parse (measured: ~0.35 µs a request).
-            ((content_type, template),) = templates.items()
-        else:
-            content_type, template = select_template(templates, ctx.request.header("accept"))
+        content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
         facts, context = template_inputs(ctx, template)
         try:
             output, _, override = template.render_parts(
