@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 # recbole ships the MovieLens 100K file the default model trains on; its own requirements
 # (torch, ray, ...) are not ours, so it comes in without dependencies.
 RECBOLE := recbole==1.2.1
+# The tests of the modules the compiled build covers, run a second time on the pure sources.
+PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py tests/test_timeouts.py
 
-.PHONY: serve test lint unit bench clean
+.PHONY: serve test lint unit unit-pure native bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,30 +16,39 @@ $(BIN)/python:
 
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[native]'
 	$(BIN)/pip install --quiet --no-deps $(RECBOLE)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,cdk]'
+	$(BIN)/pip install --quiet -e '.[dev,cdk,native]'
 	$(BIN)/pip install --quiet --no-deps $(RECBOLE)
 	touch $@ $(VENV)/.installed-runtime
 
-serve: $(VENV)/.installed-runtime
+serve: native
 	$(BIN)/sagegate serve $(ARGS)
+
+# The compiled build of the request path (mypyc), best effort: rebuilt when a source changed,
+# skipped with a message when it cannot be built; sagegate then runs as pure Python.
+native: $(VENV)/.installed-runtime
+	SAGEGATE_PURE=1 $(BIN)/python -m sagegate.native.build
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+unit: $(VENV)/.installed-dev native
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint unit
+# The compiled modules' tests again, on their pure-Python sources.
+unit-pure: $(VENV)/.installed-dev
+	SAGEGATE_PURE=1 $(BIN)/pytest $(PURE_TESTS)
 
-bench: $(VENV)/.installed-dev
+test: lint unit unit-pure
+
+bench: $(VENV)/.installed-dev native
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) src/sagegate/native/compiled .mypy_cache .ruff_cache .pytest_cache

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_profile:
         print("profiling one request in-process ...", file=sys.stderr, flush=True)
         profile = profile_request(args.profile_iterations, max(10, args.profile_iterations // 10))
-    in_process: InProcessFigures | None = None
+    in_process: list[InProcessFigures] = []
     if not args.skip_profile:
         print("measuring the gateway in-process ...", file=sys.stderr, flush=True)
         in_process = measure_in_process(args.in_process_requests, max(args.concurrency))
@@ -83,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     if runs:
         sections.append(f"Scenarios (client: {client_name})\n" + report.scenario_table(runs))
     if profile is not None:
-        sections.append("Per-step profile of one request\n" + report.profile_table(profile))
-    if in_process is not None:
         sections.append(
-            f"The gateway in-process, concurrency {in_process.concurrency}, no HTTP server\n"
-            + report.in_process_table(in_process)
+            "Per-step profile of one request (pure-Python build)\n" + report.profile_table(profile)
+        )
+    if in_process:
+        sections.append(
+            f"The gateway in-process, CPU µs per request, concurrency {max(args.concurrency)}, "
+            "no HTTP server\n" + report.in_process_table(in_process)
         )
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))

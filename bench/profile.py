@@ -7,19 +7,27 @@ step of `gateway.chain.steps`, and the work around the chain in `Gateway.handle`
 with a timer on the instance; nothing in `sagegate` is modified. Every line is the median over
 the iterations; "total" is the median of the un-instrumented run, so the timers' own cost shows
 as the difference between "sum of steps" and it.
+
+The profile runs in a child process on the pure-Python modules (`SAGEGATE_PURE=1`): the
+compiled build's classes refuse the timers, and a profiler cannot see inside compiled frames.
+Its figures are therefore those of the pure build; the in-process figures compare both.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from bench.isolated import run_isolated
 from bench.scenarios import API_TARGET, REGION, bench_identity
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import build_gateway
@@ -77,6 +85,18 @@ class Profile:
             "total_us": self.total_us,
             "executor_hop_us": self.executor_hop_us,
         }
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Profile:
+        """The inverse of `to_json`."""
+        return cls(
+            iterations=document["iterations"],
+            rows=document["rows_us"],
+            target_invoke_us=document["target_invoke_us"],
+            instrumented_total_us=document["instrumented_total_us"],
+            total_us=document["total_us"],
+            executor_hop_us=document["executor_hop_us"],
+        )
 
 
 class _Samples:
@@ -255,9 +275,29 @@ async def _profile(iterations: int, warmup: int, sink: TextIO) -> Profile:
     )
 
 
-def profile_request(iterations: int = 3000, warmup: int = 300) -> Profile:
-    """Run the profile on uvloop (the server's loop) and return the medians."""
+def profile_here(iterations: int, warmup: int) -> Profile:
+    """Run the profile in this process, on uvloop (the server's loop), and return the medians."""
     import uvloop
 
     with open(os.devnull, "w", encoding="utf-8", buffering=1 << 16) as sink:
         return uvloop.run(_profile(iterations, warmup, sink))
+
+
+def profile_request(iterations: int = 3000, warmup: int = 300) -> Profile:
+    """The profile, from a child process on the pure-Python modules."""
+    args = [f"--iterations={iterations}", f"--warmup={warmup}"]
+    return Profile.from_json(run_isolated("bench.profile", args, pure=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.profile`: the profile as JSON on stdout."""
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=300)
+    args = parser.parse_args(argv)
+    print(json.dumps(profile_here(args.iterations, args.warmup).to_json()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

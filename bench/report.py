@@ -15,6 +15,7 @@ from bench.inprocess import InProcessFigures
 from bench.model import ModelFigures
 from bench.profile import Profile
 from bench.runner import ScenarioRun
+from sagegate import native
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +111,13 @@ def scenario_table(runs: Sequence[ScenarioRun]) -> str:
     return "\n".join(lines)
 
 
-def in_process_table(figures: InProcessFigures) -> str:
-    """CPU per request of the ASGI app alone: the whole process, the event-loop thread."""
-    return "\n".join(
-        [
-            f"{'CPU per request, all threads':<46} {figures.cpu_us:>8.1f} µs",
-            f"{'  of which the event-loop thread':<46} {figures.loop_thread_us:>8.1f} µs",
-            f"{'requests':<46} {figures.requests:>8,}",
-        ]
-    )
+def in_process_table(figures: Sequence[InProcessFigures]) -> str:
+    """CPU µs per request of the ASGI app alone, per build: all threads, the event-loop thread."""
+    header = f"{'build':<46} {'all threads':>12} {'event loop':>11} {'requests':>9}"
+    lines = [header, "-" * len(header)]
+    for f in figures:
+        lines.append(f"{f.build:<46} {f.cpu_us:>12.1f} {f.loop_thread_us:>11.1f} {f.requests:>9,}")
+    return "\n".join(lines)
 
 
 def profile_table(profile: Profile) -> str:
@@ -172,6 +171,7 @@ def environment(client: str, seconds: float, warmup: float) -> dict[str, Any]:
         "seconds": seconds,
         "warmup_seconds": warmup,
         "server": "uvicorn, loop=uvloop, http=httptools, 1 worker, access log of uvicorn off",
+        "sagegate_build": native.STATUS,
         "gateway_access_log": "sagegate's access log on, to a file",
         "sigv4": "URL presigned once per run; the gateway verifies it on every request",
     }
@@ -183,7 +183,7 @@ def write_json(
     env: dict[str, Any],
     runs: Sequence[ScenarioRun],
     profile: Profile | None,
-    in_process: InProcessFigures | None,
+    in_process: Sequence[InProcessFigures],
     model: ModelFigures | None,
     found: Sequence[Target],
 ) -> None:
@@ -193,7 +193,7 @@ def write_json(
         "environment": env,
         "scenarios": [run.to_json() for run in runs],
         "profile": profile.to_json() if profile is not None else None,
-        "in_process": in_process.to_json() if in_process is not None else None,
+        "in_process": [figures.to_json() for figures in in_process],
         "model": model.to_json() if model is not None else None,
         "targets": [
             {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bench.__main__ import main
 from bench.wrk import parse_output
+from sagegate import native
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8080/prod/x
   2 threads and 32 connections
@@ -71,9 +72,14 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
         and profile["rows_us"]["authorize (SigV4 + policy)"] > 0
     )
     assert document["model"]["pairs_per_second"] > 0
-    in_process = document["in_process"]
-    assert in_process["requests"] == 64
-    assert 0 < in_process["loop_thread_us_per_request"] <= in_process["cpu_us_per_request"]
+    # The pure-Python build always, and first the compiled one when this tree has a current one.
+    builds = [figures["build"] for figures in document["in_process"]]
+    compiled = native.STATUS.startswith("compiled")
+    assert builds == ([native.STATUS] if compiled else []) + ["pure Python (SAGEGATE_PURE is set)"]
+    assert document["environment"]["sagegate_build"] == native.STATUS
+    for in_process in document["in_process"]:
+        assert in_process["requests"] == 64
+        assert 0 < in_process["loop_thread_us_per_request"] <= in_process["cpu_us_per_request"]
     assert {target["name"] for target in document["targets"]} >= {
         "scenario 2 at c=2",
         "gateway adds (p50, c=1)",

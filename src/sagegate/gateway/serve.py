@@ -20,6 +20,7 @@ from types import FrameType
 import uvicorn
 from rich.console import Console
 
+from sagegate import native
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import (
     CONFIG_ENV,
@@ -98,6 +99,7 @@ def banner(
         )
     if spec.api.api_key_required and spec.usage_plan and spec.usage_plan.api_keys:
         lines.append(f"  api key:   send -H 'x-api-key: {spec.usage_plan.api_keys[0]}'")
+    lines.append(f"  build:     {native.STATUS}")
     lines.append("  Ctrl-C stops (in-flight requests finish first).")
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from sagegate.gateway.vtl import jsonpath
 from sagegate.gateway.vtl.facts import RequestFacts
@@ -38,7 +38,7 @@ class InputVariable(VtlObject):
     """`$input` for one render; the body is parsed as JSON only when a template asks."""
 
     __slots__ = ("_body", "_facts", "_parsed")
-    vtl_members = frozenset({"body", "json", "path", "params"})
+    vtl_members: ClassVar[frozenset[str]] = frozenset({"body", "json", "path", "params"})
 
     def __init__(self, facts: RequestFacts, body: str) -> None:
         self._facts = facts

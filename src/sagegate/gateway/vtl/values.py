@@ -13,15 +13,19 @@ import math
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
+
+from mypy_extensions import mypyc_attr
 
 
+@mypyc_attr(native_class=False)
 class JsonArray(list[Any]):
     """A JSON array from a parsed body: prints as compact JSON, like json-smart's JSONArray."""
 
     __slots__ = ()
 
 
+@mypyc_attr(native_class=False)
 class ContextMap(dict[str, Any]):
     """A map inside `$context` (identity, requestOverride, ...).
 
@@ -32,6 +36,7 @@ class ContextMap(dict[str, Any]):
     __slots__ = ()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class VtlObject:
     """A host object exposed to templates ($input, $util, $foreach).
 
@@ -40,7 +45,7 @@ class VtlObject:
     """
 
     __slots__ = ()
-    vtl_members: frozenset[str] = frozenset()
+    vtl_members: ClassVar[frozenset[str]] = frozenset()
 
     def vtl_property(self, name: str) -> Any:
         """`$obj.name`: the member's value (None when not a member)."""
@@ -63,7 +68,7 @@ class MapEntry(VtlObject):
     """A `Map.Entry` from `entrySet()`."""
 
     __slots__ = ("key", "value")
-    vtl_members = frozenset({"key", "value", "getKey", "getValue"})
+    vtl_members: ClassVar[frozenset[str]] = frozenset({"key", "value", "getKey", "getValue"})
 
     def __init__(self, key: Any, value: Any) -> None:
         self.key = key

@@ -15,6 +15,7 @@ or Accept we cannot speak is 415.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,13 +35,13 @@ _SIDES = {"in0": "user id", "in1": "movie id"}
 class InvalidInputError(ValueError):
     """The request body is not a valid batch of (user, movie) instances."""
 
-    status_code = 400
+    status_code: ClassVar[int] = 400
 
 
 class UnsupportedMediaTypeError(ValueError):
     """The request's content type, or the Accept it asks for, is not one we speak."""
 
-    status_code = 415
+    status_code: ClassVar[int] = 415
 
 
 @dataclass(frozen=True)
