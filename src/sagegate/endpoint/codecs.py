@@ -11,7 +11,7 @@ https://sagemaker.readthedocs.io/en/stable/frameworks/pytorch/using_pytorch.html
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import orjson
@@ -29,7 +29,7 @@ DEFAULT_ACCEPT = JSON
 class UnsupportedFormatError(Exception):
     """A content type the default handlers cannot decode or encode (HTTP 415)."""
 
-    status_code = 415
+    status_code: ClassVar[int] = 415
 
     def __init__(self, content_type: str) -> None:
         super().__init__(

@@ -238,8 +238,8 @@ class EndpointHost:
                 if future.done() and not future.cancelled():
                     future.exception()  # expired in the same tick: not an unretrieved error
                 raise
-        except errors.RuntimeServiceError as exc:
-            return exc.to_response(request_id)
+        except errors.RuntimeServiceError as refusal:
+            return refusal.to_response(request_id)
 
     def _accept(
         self, name: str, body: bytes, headers: Mapping[str, str], request_id: str

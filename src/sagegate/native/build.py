@@ -57,6 +57,23 @@ MODULES = (
     "sagegate.endpoint.http_client",
     "sagegate.models.movielens.codec",
     "sagegate.models.movielens.predictor",
+    "sagegate.gateway.vtl.util",
+    "sagegate.gateway.vtl.context_vars",
+    "sagegate.gateway.vtl.compiled",
+    "sagegate.gateway.vtl.semantics",
+    "sagegate.gateway.responses",
+    "sagegate.gateway.limits",
+    "sagegate.endpoint.targets",
+    "sagegate.endpoint.response",
+    "sagegate.endpoint.codecs",
+    "sagegate.endpoint.handler",
+    "sagegate.endpoint.context",
+    "sagegate.endpoint.errors",
+    "sagegate.sigv4.identity",
+    "sagegate.sigv4.errors",
+    "sagegate.sigv4.sign",
+    "sagegate.models.movielens.serving",
+    "sagegate.iam_policy",
 )
 GROUP = "sagegate__native"
 
