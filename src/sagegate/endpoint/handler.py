@@ -9,6 +9,10 @@ defaults (``codecs.py``). A hook may return ``(body, content_type)`` to choose t
 content type; otherwise it is the request's Accept (``application/json`` when absent or
 ``*/*``). See https://sagemaker.readthedocs.io/en/stable/frameworks/pytorch/using_pytorch.html
 and https://github.com/aws/sagemaker-inference-toolkit (transformer.py).
+
+One sagegate-only setting, which SageMaker ignores: a script whose hooks answer small
+requests in microseconds may set ``SAGEGATE_INLINE_MAX_BYTES = n``; requests of up to `n`
+bytes then run on the event loop instead of a prediction thread (see ``host.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sagegate.endpoint import codecs
 from sagegate.endpoint.context import InvocationContext
 
 _module_ids = itertools.count(1)
+
+INLINE_ATTRIBUTE = "SAGEGATE_INLINE_MAX_BYTES"
 
 
 class ModelLoadError(Exception):
@@ -113,6 +119,16 @@ def _import_script(script: Path, endpoint_name: str) -> ModuleType:
     return module
 
 
+def _inline_max_bytes(script: Path, module: ModuleType) -> int:
+    """The script's SAGEGATE_INLINE_MAX_BYTES: a whole number of bytes, 0 when absent."""
+    value = getattr(module, INLINE_ATTRIBUTE, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ModelLoadError(
+            script, f"{INLINE_ATTRIBUTE} must be a whole number of bytes (0 or more), not {value!r}"
+        )
+    return value
+
+
 def _status_of(exc: BaseException) -> int:
     """A script picks its status with an int ``status_code`` in 400..599; else 500."""
     status = getattr(exc, "status_code", None)
@@ -161,6 +177,7 @@ class InferenceHandler:
         for name, fn in hooks.items():
             if fn is not None and not callable(fn):
                 raise ModelLoadError(script, f"{name} is not callable")
+        self.inline_max_bytes = _inline_max_bytes(script, module)
         if hooks["model_fn"] is None:
             raise ModelLoadError(script, "defines no model_fn(model_dir)")
         if hooks["transform_fn"] is not None and any(
