@@ -172,9 +172,9 @@ def _instrument(gateway: Gateway, samples: _Samples) -> None:
     assert log is not None
     write, flush = log.write, log.flush
 
-    def timed_write(ctx: Invocation) -> str:
+    def timed_write(ctx: Invocation, loop: asyncio.AbstractEventLoop | None = None) -> str:
         started = time.perf_counter_ns()
-        line = write(ctx)
+        line = write(ctx, loop)
         samples.add("access log (write + flush)", time.perf_counter_ns() - started)
         return line
 

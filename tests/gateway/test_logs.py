@@ -1,3 +1,4 @@
+import asyncio
 import io
 import json
 from collections.abc import Callable
@@ -305,3 +306,20 @@ def test_extra_getters_are_called() -> None:
         extra={"custom": lambda c: 'a"b', "requestId": lambda c: 7},
     )
     assert fmt.render(finished()) == '{"x":"a\\"b","y":"7"}'
+
+
+def test_given_the_loop_a_batch_leaves_at_the_end_of_the_iteration_in_one_write() -> None:
+    sink = _RecordingSink()
+    log = AccessLog(AccessLogFormat("clf"), sink)
+
+    async def run() -> tuple[list[str], list[str]]:
+        loop = asyncio.get_running_loop()
+        lines = [log.write(finished(), loop) for _ in range(3)]
+        before = list(sink.writes)
+        await asyncio.sleep(0)
+        return before, lines
+
+    before, lines = asyncio.run(run())
+
+    assert before == []
+    assert sink.writes == ["\n".join(lines) + "\n"]

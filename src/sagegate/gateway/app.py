@@ -6,6 +6,7 @@ limits built, signing keys cached by the verifier); `handle` does only per-reque
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import hashlib
@@ -119,7 +120,6 @@ class Gateway:
         self.tracing = spec.api.tracing
         self._clock = settings.clock
         self._stage_variables = spec.api.stage_variables or None  # the spec is frozen
-        self.in_flight = 0
         self.access_log = (
             AccessLog(AccessLogFormat(spec.api.access_log_format), settings.access_log)
             if settings.access_log is not None
@@ -225,7 +225,6 @@ class Gateway:
         """
         ctx = self.new_invocation(request)
         started = time.perf_counter()
-        self.in_flight += 1
         try:
             if refused is not None:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
@@ -238,13 +237,10 @@ class Gateway:
                 response = await self.chain.run(ctx)
             stamp(ctx, response, tracing=self.tracing)
         finally:
-            self.in_flight -= 1
             ctx.response_latency_ms = round((time.perf_counter() - started) * 1000)
             if self.access_log is not None:
-                ctx.access_log_line = self.access_log.write(ctx)
-                if self.in_flight == 0:
-                    # Flush when idle: batched under load, immediate for a lone request.
-                    self.access_log.flush()
+                # Flushed at the end of this loop iteration, with the lines of the others.
+                ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
         return ctx
 
     async def startup(self) -> None:

@@ -8,6 +8,7 @@ without a value prints '-', as in CloudWatch.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import re
@@ -175,9 +176,11 @@ MAX_BATCH_CHARS = 4096
 class AccessLog:
     """Writes one line per request to a text sink, in batches of whole lines.
 
-    Lines wait in a batch until it would pass MAX_BATCH_CHARS or the gateway goes idle
-    (`flush`); each batch is one write to the sink followed by a flush, so the sink's own
-    buffer never cuts a line between two writes.
+    Lines wait in a batch until it would pass MAX_BATCH_CHARS, or until `flush`: called at
+    shutdown, and at the end of the event-loop iteration that wrote a line when `write` is
+    given the loop (one write for every request finished in that iteration, and no later
+    than that for a lone request). Each batch is one write to the sink followed by a flush,
+    so the sink's own buffer never cuts a line between two writes.
     """
 
     def __init__(self, log_format: AccessLogFormat, sink: TextIO) -> None:
@@ -186,19 +189,30 @@ class AccessLog:
         self.lines_written = 0
         self._batch: list[str] = []
         self._batch_chars = 0
+        self._flush_scheduled = False
 
-    def write(self, ctx: Invocation) -> str:
-        """Render the line for `ctx` and queue it for the next batch; returns it."""
+    def write(self, ctx: Invocation, loop: asyncio.AbstractEventLoop | None = None) -> str:
+        """Render the line for `ctx` and queue it for the next batch; returns it.
+
+        With `loop`, the batch is flushed at the end of that loop's current iteration.
+        """
         line = self.format.render(ctx) + "\n"
         if self._batch_chars + len(line) > MAX_BATCH_CHARS:
             self.flush()
+        if loop is not None and not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._scheduled_flush)
         self._batch.append(line)
         self._batch_chars += len(line)
         self.lines_written += 1
         return line[:-1]
 
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        self.flush()
+
     def flush(self) -> None:
-        """Write the waiting lines as one batch and flush the sink (at idle, at shutdown)."""
+        """Write the waiting lines as one batch and flush the sink."""
         if self._batch:
             self.sink.write("".join(self._batch))
             self._batch.clear()
