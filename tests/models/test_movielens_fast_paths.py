@@ -120,3 +120,36 @@ def test_decode_reports_the_first_bad_instance_by_name(
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
         decode(orjson.dumps({"instances": instances}), "application/json")
+
+
+def _encode_one_dict_per_rating(ratings: np.ndarray, accept: str) -> bytes:
+    """The reference: one {"scores": [r]} serialised per numpy scalar."""
+    options = orjson.OPT_SERIALIZE_NUMPY
+    if accept == "application/json":
+        return orjson.dumps({"predictions": [{"scores": [r]} for r in ratings]}, option=options)
+    return b"".join(orjson.dumps({"scores": [r]}, option=options) + b"\n" for r in ratings)
+
+
+@settings(max_examples=300)
+@given(
+    ratings=st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), max_size=40),
+    strided=st.booleans(),
+)
+def test_encode_writes_each_rating_as_serialising_it_alone_would(
+    ratings: list[float], strided: bool
+) -> None:
+    array = np.array(ratings, dtype=np.float32)
+    if strided:  # a non-contiguous view, as fancy slicing can hand over
+        array = np.repeat(array, 2)[::2]
+    for accept in ("application/json", "application/jsonlines"):
+        body, kind = encode(Scored(array, "application/json"), accept)
+        assert kind == accept
+        assert body == _encode_one_dict_per_rating(array, accept)
+
+
+def test_decoded_batches_are_scored_by_the_small_path(full_model: RatingModel) -> None:
+    batch = decode(b'{"instances": [{"in0": ["321"], "in1": [101]}]}', "application/json")
+    assert (batch.users, batch.items) == ([321], [101])
+    assert full_model.predict(batch.users, batch.items).tobytes() == (
+        full_model._predict_known([321], [101]).tobytes()  # type: ignore[union-attr]
+    )

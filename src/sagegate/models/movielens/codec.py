@@ -46,10 +46,15 @@ class UnsupportedMediaTypeError(ValueError):
 
 @dataclass(frozen=True)
 class Batch:
-    """Decoded instances: parallel arrays of MovieLens user and movie ids."""
+    """Decoded instances: parallel lists of MovieLens user and movie ids.
 
-    users: npt.NDArray[np.int64]
-    items: npt.NDArray[np.int64]
+    Lists rather than arrays: a REST request's few pairs are scored by dict lookups, and
+    `RatingModel.predict` makes the arrays a large batch needs (each `np.array` of a short
+    list costs ~0.5 µs, as much as scoring three known pairs).
+    """
+
+    users: list[int]
+    items: list[int]
     content_type: str
 
 
@@ -128,7 +133,7 @@ def decode(body: bytes | str, content_type: str | None) -> Batch:
         raise UnsupportedMediaTypeError(
             f"content type {content_type!r} is not supported; use {JSON} or {JSONLINES}"
         )
-    return Batch(np.array(users, dtype=np.int64), np.array(items, dtype=np.int64), kind)
+    return Batch(users, items, kind)
 
 
 def response_type(accept: str | None, request_type: str) -> str:
@@ -150,13 +155,14 @@ def response_type(accept: str | None, request_type: str) -> str:
 def encode(scored: Scored, accept: str | None) -> tuple[bytes, str]:
     """Serialise ratings as Object2Vec does; returns (body, content type)."""
     kind = response_type(accept, scored.content_type)
-    # numpy float32 scalars serialise in their shortest form (3.52, not 3.5199999809265137).
-    options = orjson.OPT_SERIALIZE_NUMPY
+    # One orjson call writes every rating in its shortest float32 form (3.52, not
+    # 3.5199999809265137); each becomes one {"scores": [r]} of the answer. Measured for 3
+    # ratings: 2.0 -> 0.9 µs against serialising one dict per rating.
+    ratings = scored.ratings
+    if not ratings.flags.c_contiguous:  # orjson serialises contiguous arrays only
+        ratings = np.ascontiguousarray(ratings)
+    written = orjson.dumps(ratings, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1]
+    scores = [b'{"scores":[' + rating + b"]}" for rating in written.split(b",")] if written else []
     if kind == JSON:
-        body = orjson.dumps(
-            {"predictions": [{"scores": [rating]} for rating in scored.ratings]}, option=options
-        )
-    else:
-        lines = [orjson.dumps({"scores": [rating]}, option=options) for rating in scored.ratings]
-        body = b"\n".join(lines) + b"\n"
-    return body, kind
+        return b'{"predictions":[' + b",".join(scores) + b"]}", kind
+    return b"".join(score + b"\n" for score in scores), kind

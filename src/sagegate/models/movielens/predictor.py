@@ -71,6 +71,20 @@ class RatingModel:
 
     def predict(self, users: npt.ArrayLike, items: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """Ratings for the (user, movie) pairs, MovieLens ids; unknown ids get the fallback."""
+        if (
+            isinstance(users, list)
+            and isinstance(items, list)
+            and len(users) == len(items)
+            and len(users) <= SMALL_BATCH
+        ):
+            # The codec's lists of ints go straight to the dict lookups. Anything else in a
+            # list (strings, nested lists) is not a known id, and numpy decides below.
+            try:
+                small = self._predict_known(users, items)
+            except TypeError:  # unhashable: numpy gives the error, or the answer
+                small = None
+            if small is not None:
+                return small
         user_ids = np.asarray(users, dtype=np.int64)
         item_ids = np.asarray(items, dtype=np.int64)
         if user_ids.ndim == 1 and user_ids.shape == item_ids.shape and len(user_ids) <= SMALL_BATCH:
