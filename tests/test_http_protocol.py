@@ -149,6 +149,9 @@ class _Recording:
     def close(self) -> None:
         self.closed = True
 
+    def is_closing(self) -> bool:
+        return self.closed
+
     def get_write_buffer_size(self) -> int:
         return 0
 
@@ -197,3 +200,67 @@ def test_close_and_eof_flush_first_and_big_writes_do_not_wait() -> None:
         assert len(raw.writes) == 1  # the iteration's flush finds nothing left
 
     uvloop.run(run())
+
+
+def test_a_connection_that_closed_meanwhile_drops_its_bytes_and_the_others_still_leave(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A real uvloop connection whose peer hangs up between the write and the flush."""
+
+    class Server(asyncio.Protocol):
+        def __init__(self) -> None:
+            self.transport: asyncio.Transport | None = None
+            self.lost = asyncio.get_running_loop().create_future()
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport  # type: ignore[assignment]
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.lost.set_result(None)
+
+    async def run() -> list[bytes]:
+        loop = asyncio.get_running_loop()
+        servers: list[Server] = []
+
+        def make() -> Server:
+            servers.append(Server())
+            return servers[-1]
+
+        listener = await loop.create_server(make, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        client, _ = await loop.create_connection(asyncio.Protocol, "127.0.0.1", port)
+        while not servers or servers[0].transport is None:
+            await asyncio.sleep(0.001)
+        flush = _IterationFlush(loop)
+        gone = CoalescingTransport(servers[0].transport, flush)  # type: ignore[arg-type]
+        raw = _Recording()
+        other = CoalescingTransport(raw, flush)  # type: ignore[arg-type]
+        gone.write(b"response")
+        other.write(b"response")
+        client.close()
+        await servers[0].lost  # the peer is gone before the iteration's flush runs...
+        flush.flush()  # ... which must neither raise nor skip the other connection
+        listener.close()
+        return raw.writes
+
+    assert uvloop.run(run()) == [b"response"]
+    assert caplog.records == []  # dropped quietly: not a failed write
+
+
+def test_a_failing_flush_is_logged_and_does_not_hold_the_other_connections(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(_Recording):
+        def write(self, data: bytes) -> None:
+            raise OSError("broken")
+
+    async def run() -> list[bytes]:
+        flush = _IterationFlush(asyncio.get_running_loop())
+        broken, fine = Broken(), _Recording()
+        for raw in (broken, fine):
+            CoalescingTransport(raw, flush).write(b"x")  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        return fine.writes
+
+    assert uvloop.run(run()) == [b"x"]
+    assert [r.getMessage() for r in caplog.records] == ["writing a response failed"]

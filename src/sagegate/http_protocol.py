@@ -11,11 +11,14 @@ Nothing waits longer than the rest of the iteration it was written in.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Iterable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+logger = logging.getLogger("sagegate.http")
 
 # Above this many bytes held, a connection's writes leave at once: large bodies keep the
 # transport's own buffering and flow control.
@@ -44,7 +47,10 @@ class _IterationFlush:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         for transport in pending:
-            transport.flush()
+            try:
+                transport.flush()
+            except Exception:  # one connection's failure must not hold the others' bytes
+                logger.exception("writing a response failed")
 
 
 class CoalescingTransport:
@@ -83,6 +89,10 @@ class CoalescingTransport:
         if chunks:
             self._chunks = []
             self._held = 0
+            if self._transport.is_closing():
+                # The peer went away after the bytes were written: nobody reads them, and
+                # a closed uvloop transport refuses the write.
+                return
             self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def close(self) -> None:
