@@ -90,14 +90,20 @@ class CoalescingTransport:
             self._chunks = []
             self._held = 0
             if self._transport.is_closing():
-                # The peer went away after the bytes were written: nobody reads them, and
-                # a closed uvloop transport refuses the write.
+                # Closed under us after the bytes were written (aborted, or closed by a
+                # holder of the raw transport): nobody reads them, and a closed uvloop
+                # transport refuses the write.
                 return
             self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def close(self) -> None:
         self.flush()
         self._transport.close()
+
+    def abort(self) -> None:
+        self._chunks = []
+        self._held = 0
+        self._transport.abort()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
