@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     env = report.environment(client_name, args.seconds, args.warmup)
     sections = []
     if runs:
-        sections.append(f"Scenarios (client: {client_name})\n" + report.scenario_table(runs))
+        sections.append(
+            f"Scenarios (client: {client_name}; sagegate {env['sagegate_build']})\n"
+            + report.scenario_table(runs)
+        )
     if profile is not None:
         sections.append(
             "Per-step profile of one request (pure-Python build)\n" + report.profile_table(profile)
