@@ -136,6 +136,17 @@ def _instrument(gateway: Gateway, samples: _Samples) -> None:
                     samples.add(TARGET_INVOKE, time.perf_counter_ns() - started)
 
             step.target.invoke = timed_invoke  # type: ignore[method-assign,assignment]
+            invoke_now = step._invoke_now
+            if invoke_now is not None:
+
+                def timed_invoke_now(*args: Any, _invoke_now: Any = invoke_now) -> Any:
+                    started = time.perf_counter_ns()
+                    try:
+                        return _invoke_now(*args)
+                    finally:
+                        samples.add(TARGET_INVOKE, time.perf_counter_ns() - started)
+
+                step._invoke_now = timed_invoke_now
     chain.steps = tuple(
         _timed_step(step, STEP_LABELS.get(type(step).__name__, type(step).__name__), samples)
         for step in steps

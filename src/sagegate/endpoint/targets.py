@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndp
 from __future__ import annotations
 
 import os
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
@@ -24,7 +24,12 @@ class TargetUnreachable(Exception):
 
 
 class Target(Protocol):
-    """Something that answers InvokeEndpoint for an endpoint name."""
+    """Something that answers InvokeEndpoint for an endpoint name.
+
+    A target may also have ``invoke_now(endpoint_name, body, headers)``, returning the same
+    answer as `invoke` when it needs no waiting and None otherwise (see `NowInvoke`); the
+    gateway then skips the await and the integration timer for such calls.
+    """
 
     async def start(self) -> None:
         """Open connections or load models."""
@@ -39,6 +44,10 @@ class Target(Protocol):
 
     def describe(self) -> str:
         """One line for the startup banner."""
+
+
+# A target's optional `invoke_now` (see Target).
+NowInvoke = Callable[[str, bytes, Mapping[str, str]], InvocationResponse | None]
 
 
 class LocalTarget:
@@ -64,6 +73,12 @@ class LocalTarget:
         coroutine less in every request's await chain.
         """
         return self.host.invoke(endpoint_name, body, headers)
+
+    def invoke_now(
+        self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse | None:
+        """The answer of a prediction the host runs on the event loop, else None."""
+        return self.host.invoke_now(endpoint_name, body, {k.lower(): v for k, v in headers.items()})
 
     def describe(self) -> str:
         """Which model directories serve which names."""
