@@ -171,10 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build(args.jobs)
     except (Exception, SystemExit) as error:  # setuptools reports a failed compile as SystemExit
-        shutil.rmtree(native.COMPILED_DIR, ignore_errors=True)
+        # A previous build stays: sagegate.native uses it only while it matches the sources.
         print(
             f"sagegate: the compiled build failed ({type(error).__name__}: {error}); "
-            "sagegate runs as pure Python, correct but slower.",
+            "without a build that matches the sources sagegate runs as pure Python "
+            "(correct, slower).",
             file=sys.stderr,
         )
         return 1 if args.strict else 0
