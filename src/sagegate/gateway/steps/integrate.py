@@ -40,9 +40,7 @@ class Integrate:
         no timer, since nothing could interrupt it, and no coroutine); else return the wait."""
         request = ctx.integration
         assert request is not None, "the integration request step runs first"
-        if self._exporting:
-            return self._call(ctx, request)
-        if self._invoke_now is None:
+        if self._exporting or self._invoke_now is None:
             return self._call(ctx, request)
         started = time.perf_counter()
         answer = self._invoke_now(self.endpoint_name, request.body, request.headers)
