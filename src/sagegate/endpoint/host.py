@@ -213,7 +213,7 @@ class EndpointHost:
         Raises the first ModelLoadError, in endpoint order, when any model failed.
         """
         self.start_loading()
-        await asyncio.gather(*(ep.task for ep in self._endpoints.values() if ep.task))
+        await asyncio.gather(*[ep.task for ep in self._endpoints.values() if ep.task])
         for ep in self._endpoints.values():
             if ep.failure is not None:
                 raise ep.failure

@@ -27,7 +27,9 @@ from sagegate import native
 # - gateway/vtl/java_regex.py: its replacement callbacks run under the templates' restricted
 #   builtins, which compiled code does not see;
 # - endpoint/workers.py: its tests replace a method on an instance to stall a prediction;
-# - gateway/facts.py: a slotted subclass of a dataclass that stays interpreted.
+# - gateway/facts.py: a slotted subclass of a dataclass that stays interpreted;
+# - gateway/vtl/util.py: `$util`'s methods are staticmethod aliases, which mypyc does not
+#   compile as such (and no default template calls `$util`).
 MODULES = (
     "sagegate.ids",
     "sagegate.timeouts",
@@ -57,7 +59,6 @@ MODULES = (
     "sagegate.endpoint.http_client",
     "sagegate.models.movielens.codec",
     "sagegate.models.movielens.predictor",
-    "sagegate.gateway.vtl.util",
     "sagegate.gateway.vtl.context_vars",
     "sagegate.gateway.vtl.compiled",
     "sagegate.gateway.vtl.semantics",

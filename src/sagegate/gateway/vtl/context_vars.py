@@ -36,7 +36,7 @@ def _format_second(epoch_s: int) -> str:
 def _layout(keys: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], Any]]:
     """The HashMap order of `keys`, and a getter that puts values in that order."""
     ordered = java_hashmap_order(keys)
-    return ordered, itemgetter(*(keys.index(key) for key in ordered))
+    return ordered, itemgetter(*[keys.index(key) for key in ordered])
 
 
 def _hashmap(keys: tuple[str, ...], values: Sequence[Any]) -> ContextMap:

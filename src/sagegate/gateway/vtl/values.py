@@ -141,7 +141,7 @@ def to_text(value: Any, nested: bool = False) -> str:
     if isinstance(value, JsonArray):
         return to_json(value)
     if isinstance(value, dict):
-        pairs = (f"{to_text(k, True)}={to_text(v, True)}" for k, v in value.items())
+        pairs = [f"{to_text(k, True)}={to_text(v, True)}" for k, v in value.items()]
         return "{" + ", ".join(pairs) + "}"
     if isinstance(value, list | tuple | range):
         return "[" + ", ".join(to_text(v, True) for v in value) + "]"

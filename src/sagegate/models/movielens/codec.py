@@ -165,4 +165,4 @@ def encode(scored: Scored, accept: str | None) -> tuple[bytes, str]:
     scores = [b'{"scores":[' + rating + b"]}" for rating in written.split(b",")] if written else []
     if kind == JSON:
         return b'{"predictions":[' + b",".join(scores) + b"]}", kind
-    return b"".join(score + b"\n" for score in scores), kind
+    return b"".join([score + b"\n" for score in scores]), kind
