@@ -87,6 +87,14 @@ def read_manifest() -> dict[str, object] | None:
     return manifest if isinstance(manifest, dict) else None
 
 
+def changed_sources(manifest: dict[str, object]) -> list[str]:
+    """The sources (relative paths) added, removed or edited since `manifest`'s build."""
+    built = manifest.get("sources")
+    built = built if isinstance(built, dict) else {}
+    now = source_hashes()
+    return sorted(k for k in built.keys() | now.keys() if built.get(k) != now.get(k))
+
+
 def activate() -> str:
     """Install the finder if the build is current; return how the package runs, in words."""
     if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
@@ -96,16 +104,12 @@ def activate() -> str:
         return "pure Python (no compiled build)"
     if manifest.get("tag") != build_tag():
         return f"pure Python (the compiled build is for {manifest.get('tag')})"
-    built = manifest.get("sources")
-    now = source_hashes()
-    if built != now:
-        built = built if isinstance(built, dict) else {}
-        changed = sorted(k for k in built.keys() | now.keys() if built.get(k) != now.get(k))
+    changed = changed_sources(manifest)
+    if changed:
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         print(
             f"sagegate: sources changed since the compiled build ({', '.join(changed[:3])}{more}); "
-            "running pure "
-            "Python. `make native` rebuilds it.",
+            "running pure Python. `make native` rebuilds it.",
             file=sys.stderr,
         )
         return "pure Python (the compiled build is out of date)"

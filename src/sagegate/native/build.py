@@ -100,7 +100,7 @@ def is_current() -> bool:
     return (
         built == sorted(MODULES)
         and manifest.get("tag") == native.build_tag()
-        and manifest.get("sources") == native.source_hashes()
+        and not native.changed_sources(manifest)
     )
 
 
@@ -147,11 +147,7 @@ def build(jobs: int) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
             files[name] = str(path.relative_to(out))
-        manifest = {
-            "tag": native.build_tag(),
-            "modules": files,
-            "sources": sources,
-        }
+        manifest = {"tag": suffix, "modules": files, "sources": sources}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         shutil.rmtree(native.COMPILED_DIR, ignore_errors=True)
         staging.rename(native.COMPILED_DIR)
