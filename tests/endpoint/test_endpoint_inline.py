@@ -46,8 +46,8 @@ def _script(setting: str = "") -> str:
     return SCRIPT.format(setting=setting, sleep=INLINE_BUDGET_S * 1.5)
 
 
-def _thread(client: Any, body: bytes, name: str = "m") -> str:
-    response = client.invoke_endpoint(EndpointName=name, Body=body, ContentType="text/plain")
+def _thread(client: Any, body: bytes) -> str:
+    response = client.invoke_endpoint(EndpointName="m", Body=body, ContentType="text/plain")
     return str(json.loads(response["Body"].read())["thread"])
 
 
