@@ -1,4 +1,4 @@
-"""The gateway for one spec: builds the chain once, and serves it as an ASGI app.
+"""The gateway for one REST API stage: builds the chain once, and serves it as an ASGI app.
 
 Everything that can be done at start-up is done here (templates compiled, routes parsed,
 limits built, signing keys cached by the verifier); `handle` does only per-request work.
@@ -7,44 +7,37 @@ limits built, signing keys cached by the verifier); `handle` does only per-reque
 from __future__ import annotations
 
 import asyncio
-import base64
 import gc
-import hashlib
 import logging
 import time
 from binascii import b2a_base64
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TextIO
 
+from sagegate.api.formats import JSON_WITH_STANDARD_FIELDS
+from sagegate.api.model import RestApi
 from sagegate.endpoint.targets import Target
-from sagegate.gateway.chain import Chain, Step, refuse
+from sagegate.gateway.build import BuildSettings, compile_api
+from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest
+from sagegate.gateway.gateway_responses import GatewayResponses
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
+from sagegate.gateway.ready import notify_ready
 from sagegate.gateway.responses import (
     GatewayError,
     RequestHeadersTooLarge,
     RequestTooLarge,
 )
-from sagegate.gateway.steps.authorize import Authorize
-from sagegate.gateway.steps.integrate import Integrate
-from sagegate.gateway.steps.integration_request import IntegrationRequestStep
-from sagegate.gateway.steps.integration_response import (
-    IntegrationResponse,
-    IntegrationResponseStep,
-)
+from sagegate.gateway.steps.integrate_http import HttpClients
 from sagegate.gateway.steps.method_response import stamp
 from sagegate.gateway.steps.route import Route
-from sagegate.gateway.steps.throttle import Throttle
-from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
-from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy, PolicyError
 from sagegate.ids import random_bytes, uuid4_of_hex
 from sagegate.sigv4 import IdentityStore, SigV4Verifier
-from sagegate.spec import Spec, SpecError
+from sagegate.spec import SpecError
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -58,12 +51,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("sagegate.gateway")
-
-
-def api_id_for(spec: Spec) -> str:
-    """A stable 10-character API id for a spec (AWS ids are 10 lowercase alphanumerics)."""
-    digest = hashlib.sha256(f"{spec.endpoint_name}{spec.resource_template}".encode()).digest()
-    return base64.b32encode(digest).decode().lower()[:10]
 
 
 @dataclass(slots=True)
@@ -86,113 +73,80 @@ class GatewaySettings:
     quota_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
-def _compile(key: str, source: str) -> MappingTemplate:
+def _load_policy(
+    document: Mapping[str, Any] | None, override: Policy | Mapping[str, Any] | None
+) -> Policy | None:
+    """The policy given to the gateway (`--policy`), else the API's resource policy."""
+    chosen = override if override is not None else document
+    if chosen is None or isinstance(chosen, Policy):
+        return chosen
     try:
-        return MappingTemplate(source)
-    except TemplateError as exc:
-        raise SpecError(f"invalid spec: {key}: the template does not compile: {exc}") from None
-
-
-def _load_policy(spec: Spec, override: Policy | Mapping[str, Any] | None) -> Policy | None:
-    """The policy given to the gateway, else the spec's `api.policy`, parsed once."""
-    document = override if override is not None else spec.api.policy
-    if document is None or isinstance(document, Policy):
-        return document
-    try:
-        return Policy.from_file(document) if isinstance(document, Path) else Policy.parse(document)
-    except OSError as exc:
-        raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
+        return Policy.parse(chosen)
     except PolicyError as exc:
-        raise SpecError(f"invalid spec: api.policy: {exc}") from None
+        raise SpecError(f"invalid resource policy: {exc}") from None
 
 
 class Gateway:
-    """API Gateway's execute-api for one spec, as an ASGI application."""
+    """API Gateway's execute-api for one REST API stage, as an ASGI application."""
 
-    def __init__(self, spec: Spec, target: Target, settings: GatewaySettings | None = None) -> None:
-        self.spec = spec
-        self.target = target
+    def __init__(
+        self,
+        api: RestApi,
+        targets: Mapping[str, Target],
+        settings: GatewaySettings | None = None,
+    ) -> None:
+        """`targets` serve the SageMaker endpoint names the API's integrations call."""
+        self.api = api
+        self.targets = targets
         self.settings = settings = settings or GatewaySettings()
-        self.api_id = api_id_for(spec)
-        self.stage = spec.api.stage_name
+        self.api_id = api.id
+        self.stage = api.stage.name
         self.tracer = settings.tracer
         self._exporting = self.tracer.exporting  # fixed when the tracer is made
-        self.tracing = spec.api.tracing
+        self.tracing = api.stage.tracing_enabled
         self._clock = settings.clock
-        self._stage_variables = spec.api.stage_variables or None  # the spec is frozen
+        self._stage_variables = dict(api.stage.variables) or None
+        # A stage without access logging still logs here, in the construct's default format.
         self.access_log = (
-            AccessLog(AccessLogFormat(spec.api.access_log_format), settings.access_log)
+            AccessLog(
+                AccessLogFormat(api.stage.access_log_format or JSON_WITH_STANDARD_FIELDS),
+                settings.access_log,
+            )
             if settings.access_log is not None
             else None
         )
-        self.chain = Chain(self._steps())
-
-    def _steps(self) -> list[Step]:
-        spec, settings = self.spec, self.settings
-        verifier = None
-        if spec.api.authorization_type == "AWS_IAM":
-            if settings.identities is None:
-                raise SpecError("AWS_IAM authorization needs identities to verify callers")
-            verifier = SigV4Verifier(
-                settings.identities,
-                service="execute-api",
-                region=settings.region,
-                clock=settings.clock,
-                max_skew_seconds=settings.max_skew_seconds,
-            )
-        request_templates = {
-            content_type: _compile(
-                "request_mapping_template"
-                if content_type == "application/json"
-                else f"additional_request_templates.{content_type}",
-                source,
-            )
-            for content_type, source in spec.request_templates.items()
-        }
-        ok_templates = (
-            {
-                "application/json": _compile(
-                    "response_mapping_template", spec.response_mapping_template
-                )
-            }
-            if spec.response_mapping_template is not None
-            else None
+        self.http_clients = HttpClients()
+        build = BuildSettings(
+            region=settings.region,
+            account_id=settings.account_id,
+            tracer=self.tracer,
+            verifier=self._verifier(),
+            policy=_load_policy(api.policy, settings.policy),
+            targets=targets,
+            http_clients=self.http_clients,
+            bucket_clock=settings.bucket_clock,
+            quota_clock=settings.quota_clock,
         )
-        return [
-            Route(stage=self.stage, path_parts=spec.path_parts),
-            Authorize(
-                verifier=verifier,
-                policy=_load_policy(spec, settings.policy),
-                region=settings.region,
-                account_id=settings.account_id,
-                api_id=self.api_id,
-            ),
-            Throttle.from_spec(
-                spec.api,
-                spec.usage_plan,
-                bucket_clock=settings.bucket_clock,
-                quota_clock=settings.quota_clock,
-            ),
-            Validate(
-                [f"method.request.path.{name}" for name in spec.path_parameters]
-                + list(spec.required_request_parameters)
-            ),
-            IntegrationRequestStep(request_templates, tracing=spec.api.tracing),
-            Integrate(
-                target=self.target,
-                endpoint_name=spec.endpoint_name,
-                timeout_ms=spec.api.integration_timeout_ms,
-                tracer=self.tracer,
-            ),
-            # The construct's integration responses: 200 by default, 4xx -> 400, 5xx -> 500.
-            IntegrationResponseStep(
-                [
-                    IntegrationResponse(200, None, ok_templates),
-                    IntegrationResponse(500, r"5\d{2}"),
-                    IntegrationResponse(400, r"4\d{2}"),
-                ]
-            ),
-        ]
+        router, self.routes = compile_api(api, build)
+        #: The SageMaker endpoint names the API's integrations name (static ones).
+        self.endpoint_names = sorted(build.endpoint_names)
+        self.chain = Chain(
+            Route(router), GatewayResponses(api.gateway_responses, api.stage.variables)
+        )
+
+    def _verifier(self) -> SigV4Verifier | None:
+        if not self.api.uses_authorization("AWS_IAM"):
+            return None
+        settings = self.settings
+        if settings.identities is None:
+            raise SpecError("AWS_IAM authorization needs identities to verify callers")
+        return SigV4Verifier(
+            settings.identities,
+            service="execute-api",
+            region=settings.region,
+            clock=settings.clock,
+            max_skew_seconds=settings.max_skew_seconds,
+        )
 
     def new_invocation(self, request: MethodRequest) -> Invocation:
         """A fresh context for `request`, with its ids and time."""
@@ -228,7 +182,7 @@ class Gateway:
         try:
             if refused is not None:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                    response = refuse(ctx, refused)
+                    response = self.chain.responses.refuse(ctx, refused)
             elif self._exporting:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
                     response = await self.chain.run(ctx)
@@ -243,19 +197,29 @@ class Gateway:
                 ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
         return ctx
 
+    def _distinct_targets(self) -> list[Target]:
+        unique: dict[int, Target] = {}
+        for target in self.targets.values():
+            unique.setdefault(id(target), target)
+        return list(unique.values())
+
     async def startup(self) -> None:
-        """Start the target (load models, open pools)."""
-        await self.target.start()
+        """Start the targets (load models, open pools)."""
+        for target in self._distinct_targets():
+            await target.start()
         if self.settings.freeze_startup_objects:
             # Everything made at start-up (compiled templates, the model, botocore's tables)
             # lives as long as the server: moving it out of the collector's reach keeps full
             # collections short (measured: p99 at concurrency 32 from ~27 ms to ~11 ms).
             gc.collect()
             gc.freeze()
+            notify_ready()
 
     async def shutdown(self) -> None:
-        """Close the target and flush the access log."""
-        await self.target.close()
+        """Close the targets and HTTP pools, and flush the access log."""
+        for target in self._distinct_targets():
+            await target.close()
+        await self.http_clients.close()
         if self.access_log is not None:
             self.access_log.flush()
 

@@ -98,10 +98,15 @@ class Caller:
 
 @dataclass(slots=True)
 class IntegrationRequest:
-    """What the gateway sends to the SageMaker Runtime."""
+    """What the gateway sends to the integration (the SageMaker Runtime, a URL, a mock)."""
 
     body: bytes
     headers: dict[str, str]
+    # The integration URI with its path parameters filled in (HTTP integrations), the
+    # integration's HTTP method, and the query string it sends.
+    uri: str = ""
+    http_method: str = "POST"
+    query: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

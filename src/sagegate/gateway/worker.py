@@ -10,7 +10,7 @@ import sys
 from typing import TextIO
 
 from sagegate.gateway.app import Gateway
-from sagegate.gateway.assemble import ServeOptions, build_gateway, load_spec, read_policy
+from sagegate.gateway.assemble import ServeOptions, build_gateway, load, read_policy
 from sagegate.identities import load_identities
 
 
@@ -24,12 +24,13 @@ def open_access_log(path: str | None) -> TextIO:
 def create_app() -> Gateway:
     """Build the gateway described by SAGEGATE_SERVE_CONFIG."""
     options = ServeOptions.from_env()
-    spec = load_spec(options.spec_path)
-    identities = load_identities() if spec.api.authorization_type == "AWS_IAM" else None
+    loaded = load(options.spec_path, options.load_options())
+    identities = load_identities() if loaded.api.uses_authorization("AWS_IAM") else None
     return build_gateway(
-        spec,
+        loaded,
         identities=identities.store if identities is not None else None,
         access_log=open_access_log(options.access_log),
+        endpoints=options.endpoints,
         policy=read_policy(options.policy_path),
         region=options.region,
         server_process=True,
