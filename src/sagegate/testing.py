@@ -33,7 +33,7 @@ from sagegate.api.from_spec import api_from_spec
 from sagegate.api.load import LoadedApi, LoadOptions
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.app import Gateway
-from sagegate.gateway.assemble import build_gateway, every_name, load
+from sagegate.gateway.assemble import build_gateway, load
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.iam_policy import Policy
 from sagegate.sigv4 import Identity, SigV4Signer, StaticIdentityStore
@@ -115,7 +115,7 @@ class GatewayTestClient:
             endpoints=endpoints,
             policy=policy,
             region=region,
-            targets=every_name(target, self.api) if target is not None else None,
+            target=target,
         )
         self._signer = SigV4Signer(self.identity, service="execute-api", region=region)
         self._loop: asyncio.AbstractEventLoop | None = None

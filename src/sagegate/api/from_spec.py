@@ -32,6 +32,7 @@ from sagegate.api.model import (
     UsagePlan,
     frozen,
 )
+from sagegate.iam_policy import Policy, PolicyError
 from sagegate.spec import Spec, SpecError, Throttle
 
 # The construct's RestApi is named after its construct id.
@@ -60,18 +61,24 @@ def _throttle(throttle: Throttle | None) -> ThrottleSettings | None:
 
 
 def _policy(spec: Spec) -> dict[str, Any] | None:
+    """The spec's resource policy (inline or a file), checked as the gateway will read it."""
     document = spec.api.policy
-    if document is None or isinstance(document, dict):
-        return document
+    if document is None:
+        return None
+    if isinstance(document, dict):
+        loaded: Any = document
+    else:
+        try:
+            loaded = json.loads(Path(document).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
+        except ValueError as exc:
+            raise SpecError(f"invalid spec: api.policy: {document} is not JSON: {exc}") from None
     try:
-        loaded = json.loads(Path(document).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
-    except ValueError as exc:
-        raise SpecError(f"invalid spec: api.policy: {document} is not JSON: {exc}") from None
-    if not isinstance(loaded, dict):
-        raise SpecError(f"invalid spec: api.policy: {document} is not a policy document")
-    return loaded
+        Policy.parse(loaded)
+    except PolicyError as exc:
+        raise SpecError(f"invalid spec: api.policy: {exc}") from None
+    return dict(loaded)
 
 
 def _method(spec: Spec, region: str) -> Method:

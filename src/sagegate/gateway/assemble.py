@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from sagegate.api.from_spec import api_from_spec
 from sagegate.api.load import LoadedApi, LoadOptions, load_api
 from sagegate.api.model import RestApi
 from sagegate.endpoint.host import EndpointHost
@@ -29,7 +30,7 @@ from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
 from sagegate.sigv4 import IdentityStore
 from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
-from sagegate.spec import DEFAULT_ENDPOINT_NAME, SpecError
+from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
 
 CONFIG_ENV = "SAGEGATE_SERVE_CONFIG"
 # Reserved for the console and metrics, which share the API's host and port.
@@ -208,7 +209,7 @@ def read_policy(path: str | None) -> Policy | None:
 
 
 def build_gateway(
-    loaded: LoadedApi,
+    source: LoadedApi | Spec,
     *,
     identities: IdentityStore | None,
     access_log: TextIO | None,
@@ -216,17 +217,25 @@ def build_gateway(
     policy: Policy | Mapping[str, Any] | None = None,
     region: str | None = None,
     account_id: str = DEFAULT_ACCOUNT_ID,
+    target: Target | None = None,
     targets: Mapping[str, Target] | None = None,
     environ: Mapping[str, str] | None = None,
     server_process: bool = False,
 ) -> Gateway:
-    """A gateway for the loaded API with its targets; nothing is started yet.
+    """A gateway for the API (a loaded file, or a spec) with its targets; nothing is started.
 
-    `targets` replaces the bindings (tests hand in their own); otherwise every endpoint
-    name is bound from `endpoints`, the spec and the default model.
+    `target` serves every endpoint name, `targets` names one per endpoint (tests hand in
+    their own); otherwise every name is bound from `endpoints`, the spec and the default
+    model.
     """
     env = os.environ if environ is None else environ
     region = region or region_from(env)
+    if isinstance(source, Spec):
+        loaded = LoadedApi(api_from_spec(source, region=region), "spec", None, source)
+    else:
+        loaded = source
+    if target is not None:
+        targets = every_name(target, loaded.api)
     settings = GatewaySettings(
         region=region,
         account_id=account_id,

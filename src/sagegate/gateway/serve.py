@@ -111,16 +111,16 @@ def banner(
     lines = [f"sagegate: serving {name}", f"  API:       {base}/{api.stage.name}/"]
     width = max((len(r.http_method) for r in routes), default=3)
     for route in routes:
-        path = f"/{api.stage.name}{route.path}".rstrip("/") or "/"
+        url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
         auth = route.authorization + (" + API key" if route.api_key_required else "")
         if route.reason is None:
             lines.append(
-                f"  route:     {route.http_method:<{width}} {path}  {auth}  {route.integration}"
+                f"  route:     {route.http_method:<{width}} {url}  {auth}  {route.integration}"
             )
     for route in routes:
         if route.reason is not None:
-            path = f"/{api.stage.name}{route.path}".rstrip("/") or "/"
-            lines.append(f"  not served: {route.http_method} {path}: {route.reason} (answers 500)")
+            url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
+            lines.append(f"  not served: {route.http_method} {url}: {route.reason} (answers 500)")
     for endpoint, binding in bound.items():
         lines.append(f"  endpoint:  {endpoint} -> {binding.describe()}")
     chosen = _try_route(routes)
