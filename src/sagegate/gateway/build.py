@@ -319,7 +319,7 @@ class _Compiler:
             default_headers=default_headers,
             tracing=self.api.stage.tracing_enabled,
             uri=uri,
-            http_method=integration.http_method or "POST",
+            http_method=integration.http_method or "ANY",
             content_handling=integration.content_handling,
             binary_media_types=self.api.binary_media_types,
         )

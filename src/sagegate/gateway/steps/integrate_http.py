@@ -92,6 +92,9 @@ class HttpIntegrate:
         assert request is not None, "the integration request step runs first"
         if self.proxy:
             self._proxied(ctx, request)
+        if request.http_method == "ANY":
+            # An integration method of ANY sends the client's own method.
+            request.http_method = ctx.request.http_method
         request.headers.setdefault("User-Agent", f"AmazonAPIGateway_{self.api_id}")
         request.headers["X-Amzn-Apigateway-Api-Id"] = self.api_id
         return self._call(ctx, request)
