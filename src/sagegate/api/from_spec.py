@@ -109,9 +109,8 @@ def _method(spec: Spec, region: str) -> Method:
         authorization_type=spec.api.authorization_type,
         api_key_required=spec.api.api_key_required,
         request_parameters=frozen(required),
-        request_validator=(
-            RequestValidator(VALIDATOR_NAME, validate_request_parameters=True) if required else None
-        ),
+        # The construct always attaches its parameter validator.
+        request_validator=RequestValidator(VALIDATOR_NAME, validate_request_parameters=True),
         integration=integration,
         method_responses=(MethodResponse("200"), MethodResponse("500"), MethodResponse("400")),
     )
@@ -152,7 +151,9 @@ def api_from_spec(spec: Spec, *, region: str) -> RestApi:
     stage = Stage(
         name=spec.api.stage_name,
         variables=frozen(spec.api.stage_variables),
-        method_settings=(MethodSetting("/*", "*", throttle),) if throttle is not None else (),
+        # The construct always writes the stage-wide setting (its logging level), throttled
+        # or not.
+        method_settings=(MethodSetting("/*", "*", throttle),),
         access_log_format=access_log_format(spec.api.access_log_format),
         tracing_enabled=spec.api.tracing,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -306,3 +306,14 @@ class RestApi:
     def resource(self, path: str) -> Resource | None:
         """The resource at `path`, if any."""
         return next((r for r in self.resources if r.path == path), None)
+
+
+def to_plain(value: Any) -> Any:
+    """A model value as plain dicts, lists and scalars (for JSON, and for comparing)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(item) for item in value]
+    return value

@@ -466,21 +466,24 @@ class _Reader:
         def get(key: str, default: Any = None) -> Any:
             return self.value(logical, key, props[key]) if key in props else default
 
-        settings = []
+        # One setting per resource and method: the CDK writes logging and throttling of
+        # '/*/*' as two entries, which the stage holds as one.
+        merged: dict[tuple[str, str], ThrottleSettings | None] = {}
         for item in get("MethodSettings") or ():
-            throttle = None
+            key = (
+                str(item.get("ResourcePath", "/*")).replace("~1", "/"),
+                str(item.get("HttpMethod", "*")),
+            )
+            throttle = merged.get(key)
             if "ThrottlingRateLimit" in item or "ThrottlingBurstLimit" in item:
                 throttle = ThrottleSettings(
                     float(item.get("ThrottlingRateLimit", 10_000)),
                     int(item.get("ThrottlingBurstLimit", 5_000)),
                 )
-            settings.append(
-                MethodSetting(
-                    str(item.get("ResourcePath", "/*")).replace("~1", "/"),
-                    str(item.get("HttpMethod", "*")),
-                    throttle,
-                )
-            )
+            merged[key] = throttle
+        settings = [
+            MethodSetting(path, method, throttle) for (path, method), throttle in merged.items()
+        ]
         if "ThrottlingRateLimit" in props or "ThrottlingBurstLimit" in props:
             # A Deployment's StageDescription sets the stage-wide throttle directly.
             settings.append(
