@@ -60,7 +60,16 @@ def read_document(path: Path) -> Any:
     except Exception as exc:  # cfn-flip raises JSON, YAML and its own errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ApiError(f"{path}: not valid JSON or YAML: {first}") from None
-    return document
+    return _plain(document)
+
+
+def _plain(value: Any) -> Any:
+    """cfn-flip's ordered mappings as plain dicts (in their order), recursively."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def kind_of(document: Any) -> Kind | None:

@@ -22,8 +22,16 @@ REQUESTS: list[dict[str, Any]] = [
     {"path": "/prod/predicted-ratings/%20", "query": "items=1"},
     {"path": "/prod/predicted-ratings/321", "query": "items=abc"},
     {"path": "/prod/predicted-ratings/99999", "query": "items=1"},
-    {"path": "/prod/predicted-ratings/321", "query": "items=1", "headers": {"Content-Type": "text/plain"}},
-    {"path": "/prod/predicted-ratings/321", "query": "items=1", "headers": {"Content-Type": "application/json; charset=utf-8"}},
+    {
+        "path": "/prod/predicted-ratings/321",
+        "query": "items=1",
+        "headers": {"Content-Type": "text/plain"},
+    },
+    {
+        "path": "/prod/predicted-ratings/321",
+        "query": "items=1",
+        "headers": {"Content-Type": "application/json; charset=utf-8"},
+    },
     {"path": "/prod/predicted-ratings/321", "query": "items=1", "sign": False},
     {"path": "/prod/predicted-ratings/321", "query": "items=1", "method": "POST"},
     {"path": "/prod/nothing", "query": ""},
