@@ -245,26 +245,44 @@ class _Reader:
         )
 
     def _from_body(self, logical: str, kind: str, body: Any) -> RestApi:
+        """The OpenAPI body's API, with what the template adds around it: its stage (a
+        Stage resource, or SAM's StageName), usage plans and gateway responses."""
         from dataclasses import replace
 
         from sagegate.api.openapi import api_from_openapi
 
         if isinstance(body, str):
             body = self._json(logical, "Body", body)
-        stage_name = self.prop(logical, "StageName") if kind == SAM_API else None
-        options = self.options
-        if options.stage is None and stage_name is None:
-            stages = [
-                self.prop(s, "StageName")
-                for s in self.of_type("AWS::ApiGateway::Stage")
-                if self.belongs(s, physical_id(logical))
-            ]
-            stage_name = stages[0] if len(stages) == 1 else None
-        if stage_name is not None and options.stage is None:
-            options = replace(options, stage=str(stage_name))
-        api = api_from_openapi(body, options, source=f"{self.source} ({logical}.Body)")
+        api_id = physical_id(logical)
+        api = api_from_openapi(body, self.options, source=f"{self.source} ({logical}.Body)")
+        has_stage = any(
+            self.belongs(s, api_id) for s in self.of_type("AWS::ApiGateway::Stage")
+        ) or any(
+            self.belongs(d, api_id) and self.prop(d, "StageName")
+            for d in self.of_type("AWS::ApiGateway::Deployment")
+        )
+        if has_stage:
+            stage = self._stage(logical, api_id)
+        elif kind == SAM_API and self.options.stage is None:
+            stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
+            variables = self.prop(logical, "Variables")
+            if variables:
+                stage = replace(
+                    stage, variables=frozen({str(k): str(v) for k, v in variables.items()})
+                )
+            if self.prop(logical, "TracingEnabled") is not None:
+                stage = replace(stage, tracing_enabled=bool(self.prop(logical, "TracingEnabled")))
+        else:
+            stage = api.stage
         name = self.prop(logical, "Name")
-        return replace(api, id=physical_id(logical), name=str(name) if name else api.name)
+        return replace(
+            api,
+            id=api_id,
+            name=str(name) if name else api.name,
+            stage=stage,
+            usage_plans=api.usage_plans + self._usage_plans(api_id, stage.name),
+            gateway_responses=frozen({**api.gateway_responses, **self._gateway_responses(api_id)}),
+        )
 
     def _json(self, logical: str, prop: str, text: str) -> Any:
         try:
