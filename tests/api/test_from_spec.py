@@ -9,12 +9,12 @@ import pytest
 
 pytest.importorskip("aws_cdk")
 
-from sagegate.api.cloudformation import api_from_template  # noqa: E402
-from sagegate.api.from_spec import api_from_spec  # noqa: E402
-from sagegate.api.load import LoadOptions  # noqa: E402
-from sagegate.api.model import RestApi, to_plain  # noqa: E402
-from sagegate.cdk.synth import synth_spec  # noqa: E402
-from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE, Spec  # noqa: E402
+from sagegate.api.cloudformation import api_from_template
+from sagegate.api.from_spec import api_from_spec
+from sagegate.api.load import LoadOptions
+from sagegate.api.model import RestApi, to_plain
+from sagegate.cdk.synth import synth_spec
+from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE, Spec
 
 pytestmark = pytest.mark.slow
 

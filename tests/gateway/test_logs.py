@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.api.formats import CLF, JSON_WITH_STANDARD_FIELDS
+from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.logs import (
     MAX_BATCH_CHARS,
     AccessLog,

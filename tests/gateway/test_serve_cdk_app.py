@@ -20,16 +20,16 @@ import requests
 
 pytest.importorskip("aws_cdk")
 
-import aws_cdk as cdk  # noqa: E402
-from aws_cdk import aws_apigateway as apigw  # noqa: E402
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
 
-from sagegate.api.load import LoadOptions  # noqa: E402
-from sagegate.cdk import ApiGatewayToSageMakerEndpoint  # noqa: E402
-from sagegate.gateway.assemble import build_gateway, load  # noqa: E402
-from sagegate.sigv4 import StaticIdentityStore  # noqa: E402
-from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE  # noqa: E402
-from tests.gateway.hardening.support import ALICE, REGION, botocore_headers  # noqa: E402
-from tests.servers import serve_in_thread  # noqa: E402
+from sagegate.api.load import LoadOptions
+from sagegate.cdk import ApiGatewayToSageMakerEndpoint
+from sagegate.gateway.assemble import build_gateway, load
+from sagegate.sigv4 import StaticIdentityStore
+from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE
+from tests.gateway.hardening.support import ALICE, REGION, botocore_headers
+from tests.servers import serve_in_thread
 
 pytestmark = pytest.mark.slow
 

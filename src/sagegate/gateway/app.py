@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from sagegate.api.formats import JSON_WITH_STANDARD_FIELDS
 from sagegate.api.model import RestApi
 from sagegate.endpoint.targets import Target
-from sagegate.gateway.build import BuildSettings, compile_api
+from sagegate.gateway.build import BuildSettings, RouteInfo, compile_api
 from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.gateway.gateway_responses import GatewayResponses
@@ -127,7 +127,9 @@ class Gateway:
             bucket_clock=settings.bucket_clock,
             quota_clock=settings.quota_clock,
         )
-        router, self.routes = compile_api(api, build)
+        router, self.plans = compile_api(api, build)
+        #: Every method, served or not, as the banner and the console list them.
+        self.routes: list[RouteInfo] = [plan.info for plan in self.plans]
         #: The SageMaker endpoint names the API's integrations name (static ones).
         self.endpoint_names = sorted(build.endpoint_names)
         self.chain = Chain(

@@ -63,9 +63,9 @@ class RouteInfo:
     reason: str | None = None  # why it is not served, when it is not
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MethodPlan:
-    """The steps of one method, after routing."""
+    """The steps of one method, after routing (mutable only for the bench's profiler)."""
 
     info: RouteInfo
     steps: tuple[Step, ...]
@@ -389,13 +389,14 @@ class _Compiler:
 
 def compile_api(
     api: RestApi, settings: BuildSettings
-) -> tuple[Router[MethodPlan], list[RouteInfo]]:
-    """The router of `api`'s method plans, and the route list (served and not)."""
+) -> tuple[Router[MethodPlan], list[MethodPlan]]:
+    """The router of `api`'s method plans, and the plans (served and not) in path order."""
     compiler = _Compiler(api, settings)
-    plans: list[tuple[str, str, MethodPlan]] = []
-    for resource, method in api.routes():
-        plans.append((resource.path, method.http_method, compiler.plan(resource, method)))
-    return Router(api.stage.name, plans), [plan.info for _, _, plan in plans]
+    routes = [
+        (resource.path, method.http_method, compiler.plan(resource, method))
+        for resource, method in api.routes()
+    ]
+    return Router(api.stage.name, routes), [plan for _, _, plan in routes]
 
 
 def compile_routes(api: RestApi) -> list[RouteInfo]:
@@ -416,4 +417,4 @@ def compile_routes(api: RestApi) -> list[RouteInfo]:
         bucket_clock=time.monotonic,
         quota_clock=datetime.now,
     )
-    return compile_api(api, settings)[1]
+    return [plan.info for plan in compile_api(api, settings)[1]]

@@ -7,6 +7,7 @@ socket the supervisor's process made; a thread there prints the line when all N 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -22,11 +23,9 @@ def notify_ready() -> None:
     path = os.environ.get(READY_ENV)
     if not path:
         return
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.sendto(b"ready", path)
-        except OSError:
-            pass  # the supervisor is gone: nobody is waiting for the line
+    # OSError: the supervisor is gone, and nobody is waiting for the line.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
+        sock.sendto(b"ready", path)
 
 
 class ReadyWatch:

@@ -63,7 +63,7 @@ YAML = textwrap.dedent(
           Integration:
             Type: AWS
             IntegrationHttpMethod: POST
-            Uri: !Sub 'arn:${AWS::Partition}:apigateway:${AWS::Region}:runtime.sagemaker:path/endpoints/${EndpointName}/invocations'
+            Uri: !Sub 'SAGEMAKER_URI'
             PassthroughBehavior: NEVER
             TimeoutInMillis: 5000
             RequestTemplates:
@@ -123,6 +123,10 @@ YAML = textwrap.dedent(
           ResponseTemplates:
             application/json: '{"message": "no such route"}'
     """
+).replace(
+    "SAGEMAKER_URI",
+    "arn:${AWS::Partition}:apigateway:${AWS::Region}:runtime.sagemaker:path/endpoints/"
+    "${EndpointName}/invocations",
 )
 
 

@@ -168,7 +168,8 @@ class _Reader:
             if wanted not in apis:
                 listed = ", ".join(apis) or "none"
                 raise ApiError(
-                    f"{self.source}: --api {wanted}: no RestApi of that logical id (the template has: {listed})"
+                    f"{self.source}: --api {wanted}: no RestApi of that logical id "
+                    f"(the template has: {listed})"
                 )
             return wanted
         if not apis:
@@ -362,9 +363,10 @@ class _Reader:
             )
         raw = self.props(logical).get("Integration")
         integration = self._integration(logical, raw) if raw is not None else None
+        authorization = str(self.prop(logical, "AuthorizationType") or "NONE").upper()
         return Method(
-            http_method=http_method,  # type: ignore[arg-type]
-            authorization_type=str(self.prop(logical, "AuthorizationType") or "NONE").upper(),  # type: ignore[arg-type]
+            http_method=http_method,
+            authorization_type=authorization,  # type: ignore[arg-type]
             api_key_required=bool(self.prop(logical, "ApiKeyRequired", False)),
             request_parameters=frozen(
                 {k: bool(v) for k, v in (self.prop(logical, "RequestParameters") or {}).items()}
@@ -393,8 +395,8 @@ class _Reader:
         kind = str(get("Type", "")).upper()
         if kind not in INTEGRATION_TYPES:
             raise ApiError(
-                f"{self.source}: resource {logical} property Integration.Type: {kind or 'missing'!r}"
-                f" is not an integration type ({', '.join(INTEGRATION_TYPES)})"
+                f"{self.source}: resource {logical} property Integration.Type: "
+                f"{kind or 'missing'!r} is not an integration type ({', '.join(INTEGRATION_TYPES)})"
             )
         passthrough = str(get("PassthroughBehavior", "WHEN_NO_MATCH")).upper()
         if passthrough not in PASSTHROUGH_BEHAVIORS:

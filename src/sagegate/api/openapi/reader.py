@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from sagegate.api.cloudformation.intrinsics import physical_id
 from sagegate.api.errors import ApiError
@@ -72,7 +72,7 @@ class _Reader:
                 self.fail("openapi", f"{version!r} is not an OpenAPI 3 version (3.0.x)")
             self.v3 = True
 
-    def fail(self, path: str, reason: str) -> None:
+    def fail(self, path: str, reason: str) -> NoReturn:
         raise ApiError(f"{self.source}: {path}: {reason}")
 
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
@@ -241,7 +241,7 @@ class _Reader:
         path: str,
         operation: Mapping[str, Any],
         shared: Any,
-        models: Mapping[str, Model],
+        models: dict[str, Model],
         validators: Mapping[str, RequestValidator],
         default_validator: Any,
         schemes: Mapping[str, Any],
@@ -378,13 +378,15 @@ class _Reader:
         if kind not in INTEGRATION_TYPES:
             self.fail(
                 f"{where}.type",
-                f"{raw.get('type')!r} is not an integration type ({', '.join(t.lower() for t in INTEGRATION_TYPES)})",
+                f"{raw.get('type')!r} is not an integration type "
+                f"({', '.join(t.lower() for t in INTEGRATION_TYPES)})",
             )
         passthrough = str(raw.get("passthroughBehavior", "when_no_match")).upper()
         if passthrough not in PASSTHROUGH_BEHAVIORS:
             self.fail(
                 f"{where}.passthroughBehavior",
-                f"{raw.get('passthroughBehavior')!r} is not one of {', '.join(p.lower() for p in PASSTHROUGH_BEHAVIORS)}",
+                f"{raw.get('passthroughBehavior')!r} is not one of "
+                f"{', '.join(p.lower() for p in PASSTHROUGH_BEHAVIORS)}",
             )
         responses = []
         for pattern, item in self.mapping(raw.get("responses"), f"{where}.responses").items():

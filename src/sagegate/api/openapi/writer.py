@@ -120,7 +120,7 @@ def _operation(method: Method, path: str) -> dict[str, Any]:
         }
         responses[response.status_code] = entry
     operation["responses"] = responses
-    security = []
+    security: list[dict[str, list[str]]] = []
     if method.authorization_type == "AWS_IAM":
         security.append({"sigv4": []})
     if method.api_key_required:

@@ -73,10 +73,10 @@ class IntegrationResponseStep:
 
     def select(self, status: int) -> IntegrationResponse | None:
         """The first integration response whose pattern matches, else the default (if any)."""
-        chosen = self._chosen.get(status)
+        chosen: IntegrationResponse | None = self._chosen.get(status)
         if chosen is None:
             chosen = next((r for r in self.patterned if r.matches(status)), self.default)
-            if len(self._chosen) < _MAX_REMEMBERED_STATUSES:
+            if chosen is not None and len(self._chosen) < _MAX_REMEMBERED_STATUSES:
                 self._chosen[status] = chosen
         return chosen
 
@@ -87,7 +87,8 @@ class IntegrationResponseStep:
         if chosen is None:
             ctx.integration_error = (
                 "Execution failed due to configuration error: No match for output mapping and "
-                f"no default output mapping specified. Endpoint Response Status Code: {answer.status}"
+                "no default output mapping specified. Endpoint Response Status Code: "
+                f"{answer.status}"
             )
             raise ApiConfigurationError()
         status = chosen.status_code
