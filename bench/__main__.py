@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import report
+from bench import report, routing
 from bench.inprocess import InProcessFigures, measure_in_process
 from bench.model import ModelFigures, measure_model
 from bench.plot import plot
@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             f"The gateway in-process, CPU µs per request, concurrency {max(args.concurrency)}, "
             "no HTTP server\n" + report.in_process_table(in_process)
         )
+    if not args.skip_profile:
+        sections.append(routing.render(routing.measure_routing()))
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))
     if found:

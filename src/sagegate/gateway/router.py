@@ -75,10 +75,26 @@ class Router(Generic[T]):
         rest = segments[2:]
         if rest and rest[-1] == "":
             rest.pop()  # API Gateway ignores one trailing slash
+        # The first path a depth-first search tries (literal, else parameter), walked without
+        # recursion; only when it ends without a resource does the full search backtrack.
         params: dict[str, str] = {}
-        node = _find(self._root, rest, 0, params)
+        node: _Node[T] | None = self._root
+        for raw in rest:
+            assert node is not None
+            segment = unquote(raw) if "%" in raw else raw
+            child = node.literals.get(segment)
+            if child is None:
+                if node.param is None or not segment:
+                    node = None
+                    break
+                params[node.param_name] = segment
+                child = node.param
+            node = child
         if node is None or node.methods is None:
-            return None
+            params = {}
+            node = _find(self._root, rest, 0, params)
+            if node is None or node.methods is None:
+                return None
         value = node.methods.get(http_method)
         if value is None:
             value = node.methods.get("ANY")
