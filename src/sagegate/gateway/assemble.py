@@ -43,7 +43,11 @@ def region_from(environ: Mapping[str, str]) -> str:
 
 
 def endpoint_names(api: RestApi) -> list[str]:
-    """The SageMaker endpoint names the API's served AWS integrations call (static ones)."""
+    """The SageMaker endpoint names the API's served AWS integrations call.
+
+    A name taken from a request (`endpoints/{name}/invocations`) is known only per request:
+    such an API can call any bound endpoint, the default model's among them.
+    """
     names: list[str] = []
     for _, method in api.routes():
         integration = method.integration
@@ -51,7 +55,9 @@ def endpoint_names(api: RestApi) -> list[str]:
         if found is None or found.group("action") != "invocations":
             continue
         name = render_stage_variables(found.group("name"), api.stage.variables)
-        if "{" not in name and name not in names:
+        if "{" in name:
+            name = DEFAULT_ENDPOINT_NAME
+        if name not in names:
             names.append(name)
     return names
 
