@@ -173,11 +173,8 @@ def test_http_integration_with_mappings_and_templates(client: GatewayTestClient)
     response = client.get("/prod/http/a%20b", headers={"X-Who": "me"})
     # The upstream answers 201: the 2\d{2} response wins over the default one.
     assert response.status == 202
-    assert (
-        response.body
-        == b'{"method":"POST","path":"/items/a b","query":"mode=fast&who=me","headers":{'
-        or True
-    )
+    # The 2\d{2} response has no template: the upstream's body passes through.
+    assert response.body == response.invocation.endpoint_response.body  # type: ignore[union-attr]
     sent = json.loads(response.invocation.endpoint_response.body)  # type: ignore[union-attr]
     assert sent["method"] == "POST"
     assert sent["path"] == "/items/a b"
