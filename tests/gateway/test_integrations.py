@@ -7,6 +7,7 @@ path parameter, passthrough behaviours, routes that are not served, ANY.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -297,3 +298,38 @@ def test_routes_not_served_answer_500_and_say_why(
     assert reason in caplog.text
     infos = {(r.http_method, r.path): r.reason for r in client.gateway.routes}
     assert reason in (infos[(method, path.removeprefix("/prod"))] or "")
+
+
+@pytest.mark.parametrize("handling", ["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"])
+def test_integration_response_content_handling(tmp_path: Path, handling: str) -> None:
+    with serve_in_thread(upstream) as url:
+        doc = {
+            "openapi": "3.0.1",
+            "info": {"title": "binary", "version": "1"},
+            "paths": {
+                "/b": {
+                    "post": operation(
+                        {
+                            "type": "http",
+                            "httpMethod": "POST",
+                            "uri": f"{url}/raw",
+                            "responses": {
+                                "default": {"statusCode": "200", "contentHandling": handling}
+                            },
+                        }
+                    )
+                }
+            },
+        }
+        path = tmp_path / "api.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        with GatewayTestClient(path) as gateway:
+            response = gateway.post("/prod/b", body="x", sign=False)
+    answer = response.invocation.endpoint_response
+    assert answer is not None
+    if handling == "CONVERT_TO_TEXT":
+        assert (response.status, response.body) == (200, base64.b64encode(answer.body))
+    else:
+        # The upstream's JSON is not base64: a configuration error, as on AWS.
+        assert response.status == 500
+        assert "not base64" in (response.invocation.integration_error or "")

@@ -382,6 +382,7 @@ class _Compiler:
                     response.selection_pattern or None,
                     templates or None,
                     headers if headers else None,
+                    response.content_handling,
                 )
             )
         return IntegrationResponseStep(responses)

@@ -8,6 +8,8 @@ AWS integration (LocalStack matches a prefix; AWS needs a full match). The const
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +29,8 @@ class IntegrationResponse:
     templates: dict[str, MappingTemplate] | None = None
     # method.response.header.* mappings (from integration.response.*, context, static...)
     headers: Mappings | None = None
+    # CONVERT_TO_TEXT (base64 of the body) or CONVERT_TO_BINARY (base64 decoded), or None.
+    content_handling: str | None = None
     _compiled: re.Pattern[str] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +101,10 @@ class IntegrationResponseStep:
             headers = [(b"content-type", b"application/json")]
             if chosen.headers is not None:
                 _map_headers(ctx, chosen.headers, headers)
-            ctx.response = MethodResponse(status=status, headers=headers, body=answer.body)
+            body = answer.body
+            if chosen.content_handling is not None:
+                body = _convert(ctx, body, chosen.content_handling)
+            ctx.response = MethodResponse(status=status, headers=headers, body=body)
             return
         content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
         facts, context = template_inputs(ctx, template)
@@ -135,3 +142,17 @@ def _map_headers(ctx: Invocation, mappings: Mappings, headers: list[tuple[bytes,
     names = {name.lower().encode() for name in mapped}
     headers[:] = [(k, v) for k, v in headers if k not in names]
     headers.extend((name.lower().encode(), value.encode()) for name, value in mapped.items())
+
+
+def _convert(ctx: Invocation, body: bytes, handling: str) -> bytes:
+    """An integration response's contentHandling applied to a body that passes through.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+    """
+    if handling == "CONVERT_TO_TEXT":
+        return base64.b64encode(body)
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        ctx.integration_error = "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
+        raise ApiConfigurationError() from None
