@@ -94,8 +94,16 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("command", ["serve", "invoke", "export"])
+@pytest.mark.parametrize(
+    ("case", "command"),
+    [
+        (case, command)
+        for case in CASES
+        for command in ("serve", "invoke", "export")
+        # Exporting describes the API: it needs no endpoint bound.
+        if not (command == "export" and case == "unbound endpoint")
+    ],
+)
 def test_one_line_exit_2_no_traceback(tmp_path: Path, case: str, command: str) -> None:
     name, text, expected = CASES[case]
     path = tmp_path / name
@@ -105,8 +113,6 @@ def test_one_line_exit_2_no_traceback(tmp_path: Path, case: str, command: str) -
         "invoke": ["invoke", str(path), "/prod/x"],
         "export": ["export", "openapi", str(path)],
     }[command]
-    if command == "export" and case == "unbound endpoint":
-        pytest.skip("exporting needs no endpoint")
     result = run(*args)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
