@@ -18,7 +18,7 @@ from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, T
 from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
-from sagegate.sigv4 import IdentityStore
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore
 from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
 
 CONFIG_ENV = "SAGEGATE_SERVE_CONFIG"
@@ -126,7 +126,7 @@ def build_gateway(
     access_log: TextIO | None,
     policy: Policy | Mapping[str, Any] | None = None,
     region: str | None = None,
-    account_id: str = "000000000000",
+    account_id: str = DEFAULT_ACCOUNT_ID,
     target: Target | None = None,
     environ: Mapping[str, str] | None = None,
     server_process: bool = False,
