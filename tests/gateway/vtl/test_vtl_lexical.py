@@ -360,3 +360,8 @@ def test_a_reference_reaching_past_its_block_keeps_airspeed_parse() -> None:
     # airspeed ends the #if's block at the `#end` inside the string; taking `$a.b("#end")`
     # as one reference would cross it, so that text stays text, backslash included.
     assert render('#if(true)\\$a.b("#end")') == '\\$a.b("")'
+
+
+def test_a_brace_that_closes_no_reference_leaves_the_text_as_it_is() -> None:
+    # Velocity would not parse `${foo x`; airspeed takes it for text, and so does the escape.
+    assert render("\\${foo x") == "\\${foo x"

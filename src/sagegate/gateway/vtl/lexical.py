@@ -44,7 +44,7 @@ _REST_OF_LINE = re.compile(r"[ \t]*(?:\r\n?|\n)")
 _BLANKS = re.compile(r"[ \t]*")
 
 
-def text_of(raw: str) -> str:
+def _text_of(raw: str) -> str:
     """What a piece of template text prints, once escaped references are taken out of it."""
     return _ESCAPED_DIRECTIVE.sub(r"\1", raw) if "\\" in raw else raw
 
@@ -58,7 +58,7 @@ class TextPiece(av.Text):  # type: ignore[misc]
         self._full_text = source.full_text()
         self.start = start
         self.end = end
-        self.text = text_of(self._full_text[start:end])
+        self.text = _text_of(self._full_text[start:end])
 
 
 class EscapedReference(av._Element):  # type: ignore[misc]
@@ -159,18 +159,17 @@ def _first_escape(children: list[Any], scanned: int) -> tuple[int, int, Any] | N
                 break
             try:
                 reference = av.FormalReference(child.filename, source, match.end())
-            except av.TemplateSyntaxError:  # `\${foo` without its brace: text
-                reference = None
-            if reference is not None and reference.expression is not None:
-                return index, match.start(), reference
-            position = match.end() + 1
+            except av.TemplateSyntaxError:  # `\${foo` without its closing brace: text
+                position = match.end() + 1
+                continue
+            return index, match.start(), reference
     return None
 
 
 def _retexted(children: list[Any]) -> list[Any]:
     for child in children:
         if type(child) is av.Text and "\\$" in child.my_text():
-            child.text = text_of(child.my_text())
+            child.text = _text_of(child.my_text())
     return children
 
 
@@ -193,7 +192,7 @@ def _drop_rest_of_line(children: list[Any], start: int) -> None:
         text = children[0]
         end = _REST_OF_LINE.match(text.full_text(), start, text.end)
         if end is not None:
-            text.text = text_of(text.full_text()[end.end() : text.end])
+            text.text = _text_of(text.full_text()[end.end() : text.end])
 
 
 def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
@@ -211,4 +210,4 @@ def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
     return children
 
 
-__all__ = ["EscapedReference", "TextPiece", "apply", "text_of"]
+__all__ = ["EscapedReference", "apply"]
