@@ -31,7 +31,6 @@ from typing import Any
 import pytest
 
 from sagegate.gateway.vtl import MappingTemplate, RequestFacts
-from sagegate.spec import BLOG_REQUEST_TEMPLATE
 from tests.conformance.test_vtl_vectors import run_vector
 
 # localstack/airspeed's AWS harness (tests/test_templating.py, test_render_on_aws).
@@ -107,28 +106,6 @@ def render(source: str) -> str:
 )
 def test_a_directive_takes_the_rest_of_its_line(source: str, expected: str) -> None:
     assert render(source) == expected
-
-
-def test_the_blog_request_template_prints_what_velocity_does() -> None:
-    # [JJT] The upstream construct's request template, byte for byte: each `#set( ... )`,
-    # the `#foreach( ... )` and each `#end` take their line's end; `$esc.newline` prints
-    # nothing (API Gateway has no $esc) and leaves its line's indentation and newline.
-    facts = RequestFacts(
-        http_method="GET",
-        path="/prod/predicted-ratings/321",
-        resource_path="/predicted-ratings/{user_id}",
-        stage="prod",
-        path_params={"user_id": "321"},
-        query={"items": ["101,131"]},
-        headers={"Host": "h.example"},
-    )
-    expected = (
-        '{\n    "instances": [\n'
-        '    {"in0": [321], "in1": [101]},    \n'
-        '    {"in0": [321], "in1": [131]}    \n'
-        "    ]\n}"
-    )
-    assert MappingTemplate(BLOG_REQUEST_TEMPLATE).render(facts).output == expected
 
 
 # -- block comments ----------------------------------------------------------------------
