@@ -193,7 +193,7 @@ def test_curl_aws_sigv4_through_a_real_server(run_server: Callable[..., Any]) ->
 
 
 @pytest.mark.skipif(CURL is None, reason="curl is not installed")
-def test_curl_signatures_over_the_url_as_sent_pass_only_when_asked(
+def test_curl_signatures_over_the_url_as_sent_pass_with_the_literal_option(
     run_server: Callable[..., Any],
 ) -> None:
     with run_server(echo_app(verifier(accept_literal_form=True))) as base:
