@@ -19,6 +19,7 @@ import pytest
 import uvloop
 
 from sagegate.endpoint.http_client import HttpClient, HttpClientError
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID
 
 ECHO = """
     def model_fn(model_dir):
@@ -135,7 +136,8 @@ def test_round_trips_status_headers_and_body(
         assert ("content-type", "application/json") in ok.headers
         assert missing.status == 400
         assert ("x-amzn-errortype", "ValidationError") in missing.headers
-        assert missing.body == b'{"message":"Endpoint nope of account 123456789012 not found."}'
+        message = f"Endpoint nope of account {DEFAULT_ACCOUNT_ID} not found."
+        assert missing.body == b'{"message":"' + message.encode() + b'"}'
         assert client.connections_made == 1  # the second request reused the first connection
 
     with serve_models({"echo": write_model("echo", ECHO)}) as (url, _):

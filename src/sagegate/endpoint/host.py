@@ -28,6 +28,7 @@ from sagegate.endpoint.handler import (
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.endpoint.workers import PredictionWorkers
 from sagegate.ids import uuid4
+from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
 from sagegate.timeouts import SharedDeadline
 
 T = TypeVar("T")
@@ -136,7 +137,7 @@ class EndpointHost:
         *,
         invocation_timeout: float = 60.0,
         region: str = "us-east-1",
-        account_id: str = "123456789012",
+        account_id: str = DEFAULT_ACCOUNT_ID,
         max_workers: int = 4,
         request_id: Callable[[], str] = uuid4,
     ) -> None:

@@ -36,7 +36,7 @@ from sagegate.gateway.steps.route import Route
 from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
 from sagegate.ids import random_bytes, uuid4_of_hex
-from sagegate.sigv4 import IdentityStore, SigV4Verifier
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore, SigV4Verifier
 from sagegate.spec import SpecError
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
@@ -58,7 +58,7 @@ class GatewaySettings:
     """What the local gateway needs beyond the spec."""
 
     region: str = "us-east-1"
-    account_id: str = "000000000000"
+    account_id: str = DEFAULT_ACCOUNT_ID
     identities: IdentityStore | None = None
     access_log: TextIO | None = None
     tracer: Tracer = field(default_factory=Tracer)

@@ -28,8 +28,7 @@ from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.build import render_stage_variables
 from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
-from sagegate.sigv4 import IdentityStore
-from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore
 from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
 
 CONFIG_ENV = "SAGEGATE_SERVE_CONFIG"
