@@ -1,7 +1,8 @@
 """Record the default API's answers to a fixed set of requests (run with `python -m`).
 
-Used once on the commit before the API model (2cf8f3f) to write default_spec.json, which
-tests/gateway/test_default_bytes.py holds today's answers to, byte for byte.
+Run on the commit before the API model (2cf8f3f) to write default_spec.json, which
+tests/gateway/test_default_bytes.py holds today's answers to, byte for byte (see its
+docstring for the one deliberate change since).
 """
 
 from __future__ import annotations
