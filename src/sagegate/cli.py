@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -124,6 +125,14 @@ def serve_options(
     help="An IAM policy document limiting execute-api:Invoke by resource ARN.",
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--sigv4-literal-form",
+    is_flag=True,
+    help=(
+        "Also accept SigV4 signatures over the path and query exactly as sent (curl before "
+        "8.3 signs that way). AWS refuses them; off by default."
+    ),
+)
 @api_options
 def serve(
     spec: Path | None,
@@ -132,6 +141,7 @@ def serve(
     access_log: Path | None,
     policy: Path | None,
     workers: int,
+    sigv4_literal_form: bool,
     **choices: Any,
 ) -> None:
     """Serve the REST API of SPEC and the endpoints it calls (default: movie ratings).
@@ -144,6 +154,7 @@ def serve(
 
     try:
         options = serve_options(spec, access_log=access_log, policy=policy, **choices)
+        options = replace(options, sigv4_literal_form=sigv4_literal_form)
         code = run(options, host=host, port=port, workers=workers)
     except SpecError as exc:
         _refuse(exc)

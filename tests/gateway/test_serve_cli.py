@@ -256,3 +256,40 @@ def test_serve_a_template_lists_every_route_served_and_not(
         assert process.wait(timeout=60) == 0
         assert process.stderr is not None
         process.stderr.close()
+
+
+@pytest.mark.parametrize("literal", [False, True])
+def test_sigv4_literal_form_is_an_explicit_option(
+    env: dict[str, str], tmp_path: Path, literal: bool
+) -> None:
+    port = free_port()
+    args = [sys.executable, "-m", "sagegate", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*args, "--sigv4-literal-form"] if literal else args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = wait_for_line(process, "sagegate: ready at ")
+        banner = "\n".join(lines)
+        assert ("also accepting signatures over the URL as sent" in banner) is literal
+        curl_line = next(line for line in lines if "curl --aws-sigv4" in line)
+        command = shlex.split(curl_line.split("try:", 1)[1])
+        # Raw commas: curl 7.x signs the query as written, which AWS's canonical form
+        # (commas percent-encoded) does not match.
+        raw = [part.replace("%2C", ",") for part in command]
+        result = subprocess.run(
+            [raw[0], "-sS", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}", *raw[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout == ("200" if literal else "403")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert process.stderr is not None
+        process.stderr.close()

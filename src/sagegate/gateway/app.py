@@ -65,6 +65,9 @@ class GatewaySettings:
     clock: Callable[[], float] = time.time
     policy: Policy | Mapping[str, Any] | None = None
     max_skew_seconds: int = 300
+    # Also accept a SigV4 signature over the path and query exactly as sent (curl before
+    # 8.3 signs that way); AWS refuses those, so it is off unless asked for.
+    accept_literal_form: bool = False
     # Only for a process that is the server (not for a test client living in pytest).
     freeze_startup_objects: bool = False
     # The clocks of the token buckets (seconds, monotonic) and of the quota periods (UTC),
@@ -148,6 +151,7 @@ class Gateway:
             region=settings.region,
             clock=settings.clock,
             max_skew_seconds=settings.max_skew_seconds,
+            accept_literal_form=settings.accept_literal_form,
         )
 
     def new_invocation(self, request: MethodRequest) -> Invocation:

@@ -166,6 +166,7 @@ class ServeOptions:
     stage_variables: dict[str, str] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
+    sigv4_literal_form: bool = False
 
     def to_env(self) -> str:
         """Serialised for SAGEGATE_SERVE_CONFIG."""
@@ -226,6 +227,7 @@ def build_gateway(
     targets: Mapping[str, Target] | None = None,
     environ: Mapping[str, str] | None = None,
     server_process: bool = False,
+    sigv4_literal_form: bool = False,
 ) -> Gateway:
     """A gateway for the API (a loaded file, or a spec) with its targets; nothing is started.
 
@@ -249,6 +251,7 @@ def build_gateway(
         tracer=Tracer.from_environment(dict(env)),
         policy=policy,
         freeze_startup_objects=server_process,
+        accept_literal_form=sigv4_literal_form,
     )
     if targets is None:
         bound = bindings_for(loaded, endpoints or {}, endpoint_names(loaded.api))

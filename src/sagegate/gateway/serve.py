@@ -64,7 +64,9 @@ def example_url(loaded: LoadedApi, route: RouteInfo, base: str) -> tuple[str, li
     method = loaded.api.resource(route.path)
     query = []
     if method is not None and route.http_method in method.methods:
-        for key, required in method.methods[route.http_method].request_parameters.items():
+        # Sorted by name: the canonical query string SigV4 signs (curl 7.x signs it as given).
+        declared = method.methods[route.http_method].request_parameters
+        for key, required in sorted(declared.items(), key=lambda item: item[0].split(".")[3]):
             location, name = key.split(".")[2:4]
             if location == "querystring" and required:
                 value = _DEFAULT_EXAMPLE.get(name) if default else None
@@ -101,6 +103,8 @@ def banner(
     base: str,
     identities: LocalIdentities | None,
     region: str,
+    *,
+    literal_form: bool = False,
 ) -> str:
     """What `serve` prints at start: the routes, who may call, and a command that works."""
     api = loaded.api
@@ -131,6 +135,11 @@ def banner(
         lines.append("  auth:      no AWS_IAM method (no signature needed)")
     else:
         lines.append(f"  auth:      AWS_IAM (SigV4); callers: {describe_identities(identities)}")
+        if literal_form:
+            lines.append(
+                "             also accepting signatures over the URL as sent (curl before 8.3);"
+                " AWS refuses these"
+            )
     if example is not None and chosen is not None:
         url, placeholders = example
         verb = "" if chosen.http_method == "GET" else f" -X {chosen.http_method}"
@@ -229,7 +238,16 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
     os.environ[CONFIG_ENV] = options.to_env()
     base = f"http://{host}:{port}"
     Console(stderr=True, highlight=False, soft_wrap=True).print(
-        banner(loaded, routes, bound, base, identities, region), markup=False
+        banner(
+            loaded,
+            routes,
+            bound,
+            base,
+            identities,
+            region,
+            literal_form=options.sigv4_literal_form,
+        ),
+        markup=False,
     )
     timeout_s = max(
         (m.integration.timeout_ms for _, m in loaded.api.routes() if m.integration is not None),

@@ -34,4 +34,5 @@ def create_app() -> Gateway:
         policy=read_policy(options.policy_path),
         region=options.region,
         server_process=True,
+        sigv4_literal_form=options.sigv4_literal_form,
     )
