@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 from sagegate.endpoint.errors import STREAM_TIMEOUT, ModelStreamError
 from sagegate.endpoint.handler import InferenceError, PartStream
@@ -21,6 +22,22 @@ from sagegate.endpoint.workers import PredictionWorkers
 logger = logging.getLogger("sagegate.endpoint")
 
 StreamItem = bytes | ModelStreamError
+
+
+class ResponseStream(Protocol):
+    """A streamed answer, from the local runtime or a container: `status`, `headers`, then
+    ``async for`` over its items; `cancel()` when the caller stops early."""
+
+    status: int
+    headers: list[tuple[str, str]]
+
+    def __aiter__(self) -> AsyncIterator[StreamItem]:
+        """The items: parts' bytes, and at most one ModelStreamError, last."""
+        ...
+
+    def cancel(self) -> None:
+        """Stop reading and release what the stream holds."""
+        ...
 
 
 class _Expired(Exception):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sagegate.endpoint.host import EndpointHost
+from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target
 from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.trace import Tracer
@@ -53,7 +54,7 @@ def local_model_dir(spec: Spec) -> Path | None:
     script = model_dir / "code" / "inference.py"
     if not model_dir.is_dir():
         raise SpecError(f"invalid spec: endpoint.model_dir: {model_dir} is not a directory")
-    if not script.is_file():
+    if not endpoint.multi_model and not script.is_file():
         raise SpecError(
             f"invalid spec: endpoint.model_dir: {script} is missing (a SageMaker model "
             "directory has code/inference.py)"
@@ -75,7 +76,10 @@ def target_for(spec: Spec, *, region: str, account_id: str) -> Target:
     model_dir = local_model_dir(spec)
     if model_dir is None:
         return _remote_target(spec)
-    host = EndpointHost({spec.endpoint_name: model_dir}, region=region, account_id=account_id)
+    serves: Path | MultiModel = model_dir
+    if spec.endpoint is not None and spec.endpoint.multi_model:
+        serves = MultiModel(model_dir, spec.endpoint.max_loaded_models)
+    host = EndpointHost({spec.endpoint_name: serves}, region=region, account_id=account_id)
     return LocalTarget(host)
 
 
