@@ -36,6 +36,10 @@ def _text(data: bytes) -> str:
     return repr(data.decode("utf-8", errors="backslashreplace"))
 
 
+def _bytes(count: int) -> str:
+    return f"{count} byte" if count == 1 else f"{count} bytes"
+
+
 def _since(started: float) -> str:
     return f"[{(time.perf_counter() - started) * 1e3:9.1f} ms]"
 
@@ -59,7 +63,7 @@ async def run(target: Target, request: Request, echo: Echo) -> bool:
             answer = await target.invoke(request.endpoint_name, request.body, request.headers)
         _head(echo, answer.status, answer.headers, started)
         if isinstance(answer, InvocationResponse):
-            echo(f"  body ({len(answer.body)} bytes): {_text(answer.body)}")
+            echo(f"  body ({_bytes(len(answer.body))}): {_text(answer.body)}")
             return answer.status == 200
         return await _print_parts(answer, echo, started)
     finally:
@@ -75,8 +79,8 @@ async def _print_parts(stream: ResponseStream, echo: Echo, started: float) -> bo
                 return False
             parts += 1
             size += len(item)
-            echo(f"{_since(started)} part {parts} ({len(item)} bytes): {_text(item)}")
+            echo(f"{_since(started)} part {parts} ({_bytes(len(item))}): {_text(item)}")
     finally:
         stream.cancel()
-    echo(f"{_since(started)} end of stream: {parts} parts, {size} bytes")
+    echo(f"{_since(started)} end of stream: {parts} parts, {_bytes(size)}")
     return True
