@@ -234,3 +234,37 @@ def test_the_spec_and_the_commands_name_multi_model_endpoints(tmp_path: Path) ->
     answered = runner.invoke(cli, [*args, "--target-model", "alpha.tar.gz"])
     assert answered.exit_code == 0, answered.output
     assert """body (18 bytes): '{"model": "alpha"}'""" in answered.output
+
+
+def test_endpoint_serve_multi_model_answers_boto3(tmp_path: Path, client_for: Any) -> None:
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.servers import free_port, wait_until_up
+
+    root = write_models(tmp_path / "models", "alpha", "beta")
+    port = free_port()
+    sagegate = Path(sys.executable).parent / "sagegate"
+    argv = [str(sagegate), "endpoint", "serve", "--model-dir", str(root), "--name", "many"]
+    with subprocess.Popen(
+        [*argv, "--multi-model", "--max-loaded-models", "1", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{url}/ping", process, deadline_s=60)
+            assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+            client = client_for(url)
+            assert call(client, "alpha.tar.gz") == b'{"model": "alpha"}'
+            assert call(client, "beta.tar.gz") == b'{"model": "beta"}'
+            assert call(client, "alpha.tar.gz") == b'{"model": "alpha"}'
+            assert loads(root) == ["alpha", "beta", "alpha"]  # one loaded at a time
+        finally:
+            process.terminate()
+            banner, _ = process.communicate(timeout=20)
+    assert "multi-model: 2 model directories, at most 1 loaded" in banner
+    assert "TargetModel alpha.tar.gz, beta.tar.gz" in banner

@@ -348,9 +348,10 @@ class EndpointHost:
         does (https://docs.aws.amazon.com/sagemaker/latest/dg/invoke-multi-model-endpoint.html)."""
         assert ep.models is not None
         registry = ep.models
-        if model.task is None:
-            self._load(model).add_done_callback(lambda _: _settle(registry, model))
-        task = self._load(model)
+        task = model.task
+        if task is None:
+            task = self._load(model)
+            task.add_done_callback(lambda _: _settle(registry, model))
         target = model.model_dir.name
         if not task.done():
             try:

@@ -86,12 +86,16 @@ def _event(item: StreamItem) -> bytes:
     return eventstream.model_stream_error(item.error_code, item.message)
 
 
-async def _send_stream(
-    send: Send, receive: Receive, stream: InvocationStream, framed: bool
+async def _send_answer(
+    send: Send, receive: Receive, answer: InvocationResponse | InvocationStream, framed: bool
 ) -> None:
-    """Each item as a chunk of the body as soon as it comes: eventstream messages when
-    `framed`, else the raw parts (a container's ``/invocations``, which ends a failed stream
-    by cutting its connection, without the last chunk)."""
+    """A whole answer, or a stream's items each as a chunk of the body as soon as it comes:
+    eventstream messages when `framed`, else the raw parts (a container's ``/invocations``,
+    which ends a failed stream by cutting its connection, without the last chunk)."""
+    if isinstance(answer, InvocationResponse):
+        await _send(send, answer)
+        return
+    stream = answer
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stream.headers]
     await send({"type": "http.response.start", "status": stream.status, "headers": headers})
     # receive() answers http.disconnect when the client leaves: the model stops then.
@@ -179,10 +183,7 @@ class _App:
                 await _send(send, InvocationResponse(413, [], b""))
                 return
             answer = await self.host.invoke_container(body, headers)
-            if isinstance(answer, InvocationStream):
-                await _send_stream(send, receive, answer, framed=False)
-            else:
-                await _send(send, answer)
+            await _send_answer(send, receive, answer, framed=False)
         else:
             await _send(send, _unknown_operation(self._request_id()))
 
@@ -224,10 +225,7 @@ class _App:
             await _send(send, await self.host.invoke_lower(name, body, headers))
             return
         answer = await self.host.invoke_stream_lower(name, body, headers)
-        if isinstance(answer, InvocationStream):
-            await _send_stream(send, receive, answer, framed=True)
-        else:
-            await _send(send, answer)
+        await _send_answer(send, receive, answer, framed=True)
 
 
 def _unknown_operation(request_id: str) -> InvocationResponse:

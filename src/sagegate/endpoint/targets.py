@@ -31,7 +31,9 @@ class Target(Protocol):
 
     A target may also have ``invoke_now(endpoint_name, body, headers)``, returning the same
     answer as `invoke` when it needs no waiting and None otherwise (see `NowInvoke`); the
-    gateway then skips the await and the integration timer for such calls.
+    gateway then skips the await and the integration timer for such calls. `LocalTarget` and
+    `ContainerTarget` have ``invoke_stream(endpoint_name, body, headers)``: an error answer,
+    or a `ResponseStream` of the parts as they come.
     """
 
     async def start(self) -> None:
