@@ -277,7 +277,11 @@ class EndpointHost:
         so a multi-model endpoint answers as if none had been given. The first part must come
         within `invocation_timeout` (else ModelError, as InvokeEndpoint); the whole stream
         within `stream_timeout` (else it ends with ModelStreamError
-        ModelInvocationTimeExceeded).
+        ModelInvocationTimeExceeded, "The model failed to finish sending the response within
+        the timeout period allowed by Amazon SageMaker AI"). AWS documents that code but no
+        separate streaming duration; the one documented limit is the container's 60 s to
+        answer (https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html
+        #your-algorithms-inference-code-container-response), which is the default of both.
         """
         return self.invoke_stream_lower(name, body, {k.lower(): v for k, v in headers.items()})
 
