@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sagegate.endpoint import errors
+from sagegate.endpoint import errors, eventstream
 from sagegate.endpoint.handler import HandlerResult, InferenceError, InferenceHandler
 from sagegate.endpoint.loading import LoadedModel, LoadState
 from sagegate.endpoint.multimodel import ModelRegistry, MultiModel
@@ -53,7 +53,6 @@ _TARGET_MODEL_PATTERN = re.compile(r"\S[ -~]*")
 TARGET_MODEL_HEADER = "x-amzn-sagemaker-target-model"
 #: InvokeEndpointWithResponseStream carries Accept in this header (service model).
 STREAM_ACCEPT_HEADER = "x-amzn-sagemaker-accept"
-EVENTSTREAM = "application/vnd.amazon.eventstream"
 
 
 class _Endpoint:
@@ -298,7 +297,7 @@ class EndpointHost:
         except errors.RuntimeServiceError as refusal:
             return refusal.to_response(request_id)
         response_headers = [
-            ("Content-Type", EVENTSTREAM),
+            ("Content-Type", eventstream.CONTENT_TYPE),
             _VARIANT_HEADER,
             ("X-Amzn-SageMaker-Content-Type", result.content_type),
             ("x-amzn-RequestId", request_id),

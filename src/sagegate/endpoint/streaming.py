@@ -84,11 +84,6 @@ class InvocationStream:
         if rest is not None:
             self._timer = asyncio.get_running_loop().call_at(deadline, self._expire)
 
-    def header(self, name: str) -> str | None:
-        """The first header called `name` (case-insensitive), or None."""
-        wanted = name.lower()
-        return next((v for k, v in self.headers if k.lower() == wanted), None)
-
     def __aiter__(self) -> InvocationStream:
         return self
 
