@@ -15,6 +15,7 @@ from bench.plot import plot
 from bench.profile import Profile, profile_request
 from bench.runner import ScenarioRun, choose_client, run_scenarios
 from bench.scenarios import SCENARIOS
+from bench.streaming import StreamingFigures, measure_streaming
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -44,6 +45,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-load", action="store_true", help="no servers, no load runs")
     parser.add_argument("--skip-profile", action="store_true")
     parser.add_argument("--skip-model", action="store_true")
+    parser.add_argument("--skip-streaming", action="store_true")
+    parser.add_argument(
+        "--streaming-parts", type=int, default=2_000, help="parts per stream for parts/s"
+    )
+    parser.add_argument(
+        "--streaming-iterations", type=int, default=300, help="calls for the first-part medians"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
 
@@ -76,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_model:
         print("measuring the default model ...", file=sys.stderr, flush=True)
         model = measure_model(args.model_pairs, request_iterations=args.model_iterations)
+    streaming: StreamingFigures | None = None
+    if not args.skip_streaming:
+        print("measuring response streaming ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="sagegate-bench-") as workdir:
+            streaming = measure_streaming(
+                Path(workdir),
+                parts=args.streaming_parts,
+                iterations=args.streaming_iterations,
+            )
     high, low = max(args.concurrency), min(args.concurrency)
     found = report.targets(runs, model, high=high, low=low)
     env = report.environment(client_name, args.seconds, args.warmup)
@@ -98,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(routing.render(routing.measure_routing()))
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))
+    if streaming is not None:
+        sections.append(
+            "Response streaming (InvokeEndpointWithResponseStream)\n"
+            + report.streaming_table(streaming)
+        )
     if found:
         sections.append("Targets of issue 6\n" + report.targets_table(found))
     print("\n\n".join(sections))
@@ -109,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=profile,
         in_process=in_process,
         model=model,
+        streaming=streaming,
         found=found,
     )
     written = [json_path]

@@ -15,6 +15,7 @@ from bench.inprocess import InProcessFigures
 from bench.model import ModelFigures
 from bench.profile import Profile
 from bench.runner import ScenarioRun
+from bench.streaming import StreamingFigures
 from sagegate import native
 
 
@@ -150,6 +151,23 @@ def model_table(model: ModelFigures) -> str:
     )
 
 
+def streaming_table(figures: StreamingFigures) -> str:
+    """Parts per second, and the first part's latency against the model's own."""
+    model = figures.model_first_part_us
+    lines = [
+        f"parts/s ({figures.streams} streams of {figures.parts:,} parts): "
+        f"{figures.in_process_parts_per_s:,.0f} in process, "
+        f"{figures.http_parts_per_s:,.0f} over HTTP",
+        f"first part, median of {figures.iterations} (µs): the model's own "
+        f"{model:.1f}; in process {figures.in_process_first_part_us:.1f} "
+        f"(+{figures.in_process_first_part_us - model:.1f}, "
+        f"{figures.in_process_first_part_us / model:.1f}x); over HTTP "
+        f"{figures.http_first_part_us:.1f} (+{figures.http_first_part_us - model:.1f}, "
+        f"{figures.http_first_part_us / model:.1f}x)",
+    ]
+    return "\n".join(lines)
+
+
 def targets_table(found: Sequence[Target]) -> str:
     """Each target: goal, measured, met or not."""
     lines = []
@@ -186,6 +204,7 @@ def write_json(
     in_process: Sequence[InProcessFigures],
     model: ModelFigures | None,
     found: Sequence[Target],
+    streaming: StreamingFigures | None = None,
 ) -> None:
     """bench/results/latest.json."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,6 +214,7 @@ def write_json(
         "profile": profile.to_json() if profile is not None else None,
         "in_process": [figures.to_json() for figures in in_process],
         "model": model.to_json() if model is not None else None,
+        "streaming": streaming.to_json() if streaming is not None else None,
         "targets": [
             {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found
         ],

@@ -23,6 +23,7 @@ from sagegate.api.from_spec import api_from_spec
 from sagegate.api.load import LoadedApi, LoadOptions, load_api
 from sagegate.api.model import RestApi
 from sagegate.endpoint.host import EndpointHost
+from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target
 from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.build import render_stage_variables
@@ -61,11 +62,12 @@ def endpoint_names(api: RestApi) -> list[str]:
     return names
 
 
-def _model_dir(path: Path, where: str) -> Path:
+def _model_dir(path: Path, where: str, *, multi_model: bool = False) -> Path:
+    """A model directory, checked: a multi-model one holds one model directory per name."""
     script = path / "code" / "inference.py"
     if not path.is_dir():
         raise SpecError(f"{where}: {path} is not a directory")
-    if not script.is_file():
+    if not multi_model and not script.is_file():
         raise SpecError(
             f"{where}: {script} is missing (a SageMaker model directory has code/inference.py)"
         )
@@ -80,9 +82,15 @@ class Binding:
     url: str | None = None
     aws_region: str | None = None
     aws: bool = False
+    # A multi-model endpoint: DIR/NAME/ per model, chosen by TargetModel.
+    multi_model: bool = False
+    max_loaded_models: int | None = None
 
     def describe(self) -> str:
         """One line for the banner."""
+        if self.model_dir is not None and self.multi_model:
+            bound = f", at most {self.max_loaded_models} loaded" if self.max_loaded_models else ""
+            return f"in-process multi-model endpoint <- {self.model_dir}/NAME{bound}"
         if self.model_dir is not None:
             return f"in-process model <- {self.model_dir}"
         if self.url is not None:
@@ -112,7 +120,13 @@ def bindings_for(
         block = spec.endpoint
         if block.model_dir is not None:
             bound[spec.endpoint_name] = Binding(
-                model_dir=_model_dir(block.model_dir, "invalid spec: endpoint.model_dir")
+                model_dir=_model_dir(
+                    block.model_dir,
+                    "invalid spec: endpoint.model_dir",
+                    multi_model=block.multi_model,
+                ),
+                multi_model=block.multi_model,
+                max_loaded_models=block.max_loaded_models,
             )
         elif block.url is not None:
             bound[spec.endpoint_name] = Binding(url=block.url)
@@ -140,7 +154,11 @@ def bindings_for(
 
 def targets_for(bound: Mapping[str, Binding], *, region: str, account_id: str) -> dict[str, Target]:
     """The targets of the bindings: one in-process host for every model directory."""
-    local = {name: b.model_dir for name, b in bound.items() if b.model_dir is not None}
+    local: dict[str, Path | MultiModel] = {
+        name: MultiModel(b.model_dir, b.max_loaded_models) if b.multi_model else b.model_dir
+        for name, b in bound.items()
+        if b.model_dir is not None
+    }
     targets: dict[str, Target] = {}
     if local:
         host = LocalTarget(EndpointHost(local, region=region, account_id=account_id))

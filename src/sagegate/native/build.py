@@ -56,6 +56,7 @@ MODULES = (
     "sagegate.gateway.vtl.template",
     "sagegate.gateway.vtl.values",
     "sagegate.endpoint.host",
+    "sagegate.endpoint.loading",
     "sagegate.endpoint.http_client",
     "sagegate.models.movielens.codec",
     "sagegate.models.movielens.predictor",
