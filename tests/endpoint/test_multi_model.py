@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from sagegate.cli import cli
 from sagegate.endpoint import EndpointHost, MultiModel
 from sagegate.endpoint.targets import LocalTarget
-from sagegate.gateway.assemble import target_for
 from sagegate.spec import Spec, SpecError
+from tests.gateway.factories import spec_target
 
 # Each model answers its own name; model_fn notes every load in DIR/loads.log and takes
 # LOAD_SECONDS (a file beside the model) to load.
@@ -214,7 +214,7 @@ def test_the_spec_and_the_commands_name_multi_model_endpoints(tmp_path: Path) ->
             "endpoint": {"model_dir": str(root), "multi_model": True, "max_loaded_models": 3},
         }
     )
-    target = target_for(spec, region="us-east-1", account_id="123456789012")
+    target = spec_target(spec)
     assert isinstance(target, LocalTarget)
     assert target.host.is_multi_model(spec.endpoint_name)
     assert "(multi-model)" in target.describe()

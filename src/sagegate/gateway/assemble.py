@@ -98,14 +98,28 @@ class Binding:
         return f"AWS SageMaker Runtime ({self.aws_region or 'the default region'})"
 
 
+def is_multi_model_dir(path: Path) -> bool:
+    """A multi-model endpoint's directory: no code/inference.py of its own, and model
+    directories (NAME/code/inference.py) below it."""
+    return (
+        path.is_dir()
+        and not (path / "code" / "inference.py").is_file()
+        and any((child / "code" / "inference.py").is_file() for child in path.iterdir())
+    )
+
+
 def parse_binding(name: str, value: str) -> Binding:
-    """`--endpoint NAME=VALUE`'s VALUE: a model directory, http(s)://HOST:PORT or aws."""
+    """`--endpoint NAME=VALUE`'s VALUE: a model directory (a multi-model endpoint's too:
+    DIR/NAME/code/inference.py per model), http(s)://HOST:PORT, or aws."""
     where = f"--endpoint {name}={value}"
     if value == "aws":
         return Binding(aws=True)
     if value.startswith(("http://", "https://")):
         return Binding(url=value)
-    return Binding(model_dir=_model_dir(Path(value), where))
+    path = Path(value)
+    if is_multi_model_dir(path):
+        return Binding(model_dir=path.resolve(), multi_model=True)
+    return Binding(model_dir=_model_dir(path, where))
 
 
 def bindings_for(
