@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 SPEC_ARGUMENT = click.argument(
     "spec", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+# A spec, a CloudFormation template, an OpenAPI document, or a `cdk.out` directory.
+API_ARGUMENT = click.argument("spec", required=False, type=click.Path(exists=True, path_type=Path))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +113,7 @@ def serve_options(
 
 
 @cli.command()
-@SPEC_ARGUMENT
+@API_ARGUMENT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option(
@@ -195,8 +197,8 @@ def invoke(
     if len(args) > 2:
         raise click.UsageError("give at most SPEC and PATH")
     spec_path = Path(args[0]) if len(args) == 2 else None
-    if spec_path is not None and not spec_path.is_file():
-        raise click.BadParameter(f"{spec_path} is not a file", param_hint="SPEC")
+    if spec_path is not None and not spec_path.exists():
+        raise click.BadParameter(f"{spec_path} does not exist", param_hint="SPEC")
     path = args[-1]
     try:
         queries = [_split(item, "=", "--query") for item in query]
@@ -221,7 +223,7 @@ def export() -> None:
 
 
 @export.command("openapi")
-@SPEC_ARGUMENT
+@API_ARGUMENT
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
 )

@@ -28,6 +28,7 @@ from sagegate.cdk import ApiGatewayToSageMakerEndpoint
 from sagegate.gateway.assemble import build_gateway, load
 from sagegate.sigv4 import StaticIdentityStore
 from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE
+from sagegate.testing import GatewayTestClient
 from tests.gateway.hardening.support import ALICE, REGION, botocore_headers
 from tests.servers import serve_in_thread
 
@@ -246,3 +247,11 @@ def test_unknown_method_on_a_known_resource(served: tuple[str, io.StringIO]) -> 
     response = requests.delete(f"{url}/prod/health", timeout=30)
     assert response.status_code == 403
     assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_a_cdk_out_directory_serves_its_one_template(template: Path) -> None:
+    from sagegate.api.load import template_in
+
+    assert template_in(template.parent) == template
+    with GatewayTestClient(template.parent) as client:
+        assert client.get("/prod/health", sign=False).json() == {"status": "ok"}

@@ -72,6 +72,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def template_in(path: Path) -> Path:
+    """A file as given; a directory (`cdk.out`) as its one `*.template.json`."""
+    if not path.is_dir():
+        return path
+    templates = sorted(path.glob("*.template.json"))
+    if len(templates) == 1:
+        return templates[0]
+    if not templates:
+        raise ApiError(f"{path}: a directory with no *.template.json (run `cdk synth` first)")
+    names = ", ".join(t.name for t in templates)
+    raise ApiError(f"{path}: several stacks ({names}); serve one of these files")
+
+
 def kind_of(document: Any) -> Kind | None:
     """What a parsed document is, by its keys; None when it holds no API."""
     if not isinstance(document, Mapping):
@@ -104,7 +117,7 @@ def load_api(path: str | Path | None, options: LoadOptions | None = None) -> Loa
         spec = Spec.default()
         api = api_from_spec(spec, region=options.region)
         return LoadedApi(_with_overrides(api, options), "spec", None, spec)
-    path = Path(path)
+    path = template_in(Path(path))
     document = read_document(path)
     kind = kind_of(document)
     if kind is None:
