@@ -255,6 +255,11 @@ def export_openapi(spec: Path | None, output: Path | None, as_yaml: bool, **choi
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     else:
         text = json.dumps(document, indent=2) + "\n"
+    _emit(text, output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """A generated document: to standard output, or to FILE with a line saying so."""
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -293,11 +298,7 @@ def synth(spec: Path | None, output: Path | None, stack_name: str) -> None:
     with contextlib.redirect_stdout(sys.stderr):
         template: Any = synth_spec(loaded, stack_name=stack_name)
     text = json.dumps(template, indent=1) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    _emit(text, output)
 
 
 def main() -> None:
