@@ -30,7 +30,8 @@ from typing import Any, TextIO
 from urllib.parse import quote, urlencode
 
 from sagegate.api.from_spec import api_from_spec
-from sagegate.api.load import LoadedApi, LoadOptions
+from sagegate.api.load import LoadedApi
+from sagegate.api.options import LoadOptions
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import build_gateway, load

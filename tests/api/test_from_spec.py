@@ -11,8 +11,8 @@ pytest.importorskip("aws_cdk")
 
 from sagegate.api.cloudformation import api_from_template
 from sagegate.api.from_spec import api_from_spec
-from sagegate.api.load import LoadOptions
 from sagegate.api.model import RestApi, to_plain
+from sagegate.api.options import LoadOptions
 from sagegate.cdk.synth import synth_spec
 from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE, Spec
 

@@ -23,7 +23,7 @@ pytest.importorskip("aws_cdk")
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 
-from sagegate.api.load import LoadOptions
+from sagegate.api.options import LoadOptions
 from sagegate.cdk import ApiGatewayToSageMakerEndpoint
 from sagegate.gateway.assemble import build_gateway, load
 from sagegate.sigv4 import StaticIdentityStore

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from sagegate.api.load import LoadOptions
+from sagegate.api.options import LoadOptions
 from sagegate.gateway.assemble import build_gateway, load
 from sagegate.sigv4 import StaticIdentityStore
 from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE

@@ -9,8 +9,9 @@ through cfn-flip's loader, which turns them into the long form CloudFormation it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,22 +20,11 @@ from cfn_flip import load as load_template  # type: ignore[import-untyped]
 from sagegate.api.errors import ApiError
 from sagegate.api.from_spec import api_from_spec
 from sagegate.api.model import RestApi
+from sagegate.api.options import LoadOptions
 from sagegate.spec import Spec, SpecError
 
 Kind = Literal["spec", "cloudformation", "openapi"]
 _SPEC_KEYS = frozenset({"endpoint_name", "resource_path", "request_mapping_template"})
-
-
-@dataclass(frozen=True, slots=True)
-class LoadOptions:
-    """What the command line adds to a file (all optional)."""
-
-    region: str = "us-east-1"
-    account_id: str = "000000000000"
-    api: str | None = None  # --api LOGICAL_ID
-    stage: str | None = None  # --stage NAME
-    stage_variables: Mapping[str, str] = field(default_factory=dict)
-    parameters: Mapping[str, str] = field(default_factory=dict)  # template parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +90,9 @@ def kind_of(document: Any) -> Kind | None:
 
 def _with_overrides(api: RestApi, options: LoadOptions) -> RestApi:
     """`--stage` and `--stage-variable` applied over the file's own stage."""
-    from dataclasses import replace
-
     stage = api.stage
     if options.stage is not None:
+        _check_stage(options.stage)
         stage = replace(stage, name=options.stage)
     if options.stage_variables:
         stage = replace(stage, variables={**stage.variables, **options.stage_variables})
@@ -128,8 +117,6 @@ def load_api(path: str | Path | None, options: LoadOptions | None = None) -> Loa
         )
     if kind == "spec":
         spec = Spec.from_file(path)
-        if options.stage is not None and options.stage != spec.api.stage_name:
-            _check_stage(options.stage)
         api = api_from_spec(spec, region=options.region)
         return LoadedApi(_with_overrides(api, options), kind, path, spec)
     if kind == "cloudformation":
@@ -144,8 +131,7 @@ def load_api(path: str | Path | None, options: LoadOptions | None = None) -> Loa
 
 
 def _check_stage(name: str) -> None:
-    import re
-
+    """For parity with API Gateway's CreateStage: alphanumerics, hyphens, underscores."""
     if not re.fullmatch(r"[a-zA-Z0-9_-]{1,128}", name):
         raise SpecError(
             f"--stage {name!r}: stage names can only contain alphanumeric characters, "

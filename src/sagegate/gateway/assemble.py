@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sagegate.api.from_spec import api_from_spec
-from sagegate.api.load import LoadedApi, LoadOptions, load_api
+from sagegate.api.load import LoadedApi, load_api
 from sagegate.api.model import RestApi
+from sagegate.api.options import LoadOptions
 from sagegate.endpoint.host import EndpointHost
 from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target

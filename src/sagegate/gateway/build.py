@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sagegate.api.errors import ApiError
 from sagegate.api.model import Integration, Method, Resource, RestApi, ThrottleSettings
@@ -405,8 +406,6 @@ def compile_routes(api: RestApi) -> list[RouteInfo]:
 
     Returns the route list (served and not) that the banner prints.
     """
-    import time
-
     settings = BuildSettings(
         region="us-east-1",
         account_id="000000000000",
@@ -416,6 +415,6 @@ def compile_routes(api: RestApi) -> list[RouteInfo]:
         targets={},
         http_clients=HttpClients(),
         bucket_clock=time.monotonic,
-        quota_clock=datetime.now,
+        quota_clock=lambda: datetime.now(UTC),
     )
     return [plan.info for plan in compile_api(api, settings)[1]]

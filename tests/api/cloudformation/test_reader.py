@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from sagegate.api.errors import ApiError
-from sagegate.api.load import LoadOptions, load_api
+from sagegate.api.load import load_api
 from sagegate.api.model import RestApi
+from sagegate.api.options import LoadOptions
 
 YAML = textwrap.dedent(
     """\

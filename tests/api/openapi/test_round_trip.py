@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from sagegate.api.load import LoadOptions, load_api
+from sagegate.api.load import load_api
 from sagegate.api.model import to_plain
 from sagegate.api.openapi import api_from_openapi, api_to_openapi
+from sagegate.api.options import LoadOptions
 from sagegate.testing import GatewayTestClient
 from tests.gateway.test_serve_openapi import DOCUMENT
 

@@ -13,11 +13,12 @@ raises `Unresolvable`, and the reader names the resource and property that neede
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from sagegate.api.ids import physical_id
 
 _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -25,12 +26,6 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 class Unresolvable(ValueError):
     """A value that cannot be computed without AWS; the message says which and why."""
-
-
-def physical_id(logical_id: str, length: int = 10) -> str:
-    """A stable lowercase alphanumeric id for a logical id, like AWS's generated ids."""
-    digest = hashlib.sha256(logical_id.encode()).digest()
-    return base64.b32encode(digest).decode().lower().replace("=", "")[:length]
 
 
 class Resolver:

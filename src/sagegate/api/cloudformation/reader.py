@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sagegate.api.cloudformation.intrinsics import Resolver, Unresolvable, physical_id
+from sagegate.api.cloudformation.intrinsics import Resolver, Unresolvable
 from sagegate.api.errors import ApiError
-from sagegate.api.load import LoadOptions
+from sagegate.api.ids import physical_id
 from sagegate.api.model import (
     CONTENT_HANDLINGS,
     INTEGRATION_TYPES,
@@ -39,6 +39,7 @@ from sagegate.api.model import (
     UsagePlan,
     frozen,
 )
+from sagegate.api.options import LoadOptions
 
 REST_API = "AWS::ApiGateway::RestApi"
 SAM_API = "AWS::Serverless::Api"

@@ -16,9 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from sagegate.api.cloudformation.intrinsics import physical_id
 from sagegate.api.errors import ApiError
-from sagegate.api.load import LoadOptions
+from sagegate.api.ids import physical_id
 from sagegate.api.model import (
     CONTENT_HANDLINGS,
     INTEGRATION_TYPES,
@@ -40,6 +39,7 @@ from sagegate.api.model import (
     UsagePlan,
     frozen,
 )
+from sagegate.api.options import LoadOptions
 
 OPERATIONS = {
     "get": "GET",

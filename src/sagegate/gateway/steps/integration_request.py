@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from sagegate.gateway.context import IntegrationRequest, Invocation
 from sagegate.gateway.facts import template_inputs
@@ -143,8 +144,6 @@ class IntegrationRequestStep:
 
 def render_uri(uri: str, path_params: Mapping[str, str]) -> str:
     """The integration URI with each `{name}` (or greedy `{name+}`) filled in."""
-    from urllib.parse import quote
-
     for name, value in path_params.items():
         uri = uri.replace("{" + name + "+}", quote(value, safe="/")).replace(
             "{" + name + "}", quote(value, safe="")
