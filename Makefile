@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # (torch, ray, ...) are not ours, so it comes in without dependencies.
 RECBOLE := recbole==1.2.1
 # The tests of the modules the compiled build covers, run a second time on the pure sources.
-PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py tests/test_timeouts.py
+PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py
 
 .PHONY: serve test lint unit unit-pure native bench clean
 

@@ -12,6 +12,7 @@ from botocore.eventstream import EventStreamBuffer
 from botocore.exceptions import ClientError, EventStreamError
 
 from sagegate.endpoint import EndpointHost, InvocationStream
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID
 
 # Yields `parts` words, sleeping `pace` seconds before each: the model's own pacing.
 PACED = """
@@ -293,7 +294,7 @@ def test_errors_before_the_first_part_are_invoke_endpoint_errors(
             client.invoke_endpoint_with_response_stream(EndpointName="nope", Body=b"{}")
         assert caught.value.response["Error"] == {
             "Code": "ValidationError",
-            "Message": "Endpoint nope of account 123456789012 not found.",
+            "Message": f"Endpoint nope of account {DEFAULT_ACCOUNT_ID} not found.",
         }
 
 

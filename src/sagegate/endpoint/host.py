@@ -28,7 +28,6 @@ from sagegate.endpoint.streaming import InvocationStream
 from sagegate.endpoint.workers import PredictionWorkers
 from sagegate.ids import uuid4
 from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
-from sagegate.timeouts import SharedDeadline
 
 T = TypeVar("T")
 logger = logging.getLogger("sagegate.endpoint")
@@ -70,10 +69,6 @@ class _Endpoint:
             self.models = ModelRegistry(name, serves)
         else:
             self.model = LoadedModel(name, Path(serves))
-
-
-class _Expired(Exception):
-    """The invocation timeout passed before the prediction answered."""
 
 
 def _respond(
@@ -137,9 +132,7 @@ class EndpointHost:
             raise ValueError("an endpoint host needs at least one endpoint")
         for name in model_dirs:
             check_endpoint_name(name)
-        # One loop timer for every invocation in flight rather than a call_later and its cancel
-        # per invocation (all share one duration); it fails the worker's future with _Expired.
-        self._deadline = SharedDeadline(invocation_timeout, _Expired)
+        self._invocation_timeout = invocation_timeout
         self.stream_timeout = invocation_timeout if stream_timeout is None else stream_timeout
         self.account_id = account_id
         self._request_id = request_id
@@ -155,7 +148,7 @@ class EndpointHost:
     @property
     def invocation_timeout(self) -> float:
         """Seconds a prediction may take before SageMaker's container-timeout ModelError."""
-        return self._deadline.seconds
+        return self._invocation_timeout
 
     def new_request_id(self) -> str:
         """A fresh request id (``x-amzn-RequestId``) from the injected generator."""
@@ -331,12 +324,13 @@ class EndpointHost:
         if handler is None:
             handler = await self._loaded(ep, model)
         future = self._workers.submit(fn, handler, *args)
-        # A deadline on the worker's future rather than an asyncio.timeout context around
-        # the await (measured: 1.2 µs less per invocation).
-        self._deadline.watch(future)
+        deadline = asyncio.timeout(self._invocation_timeout)
         try:
-            return await future
-        except _Expired:
+            async with deadline:
+                return await future
+        except TimeoutError:
+            if not deadline.expired():
+                raise
             logger.error("endpoint %s: invocation %s timed out", ep.name, request_id)
             raise ep.errors.timeout() from None
         except InferenceError as exc:

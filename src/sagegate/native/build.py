@@ -32,7 +32,6 @@ from sagegate import native
 #   compile as such (and no default template calls `$util`).
 MODULES = (
     "sagegate.ids",
-    "sagegate.timeouts",
     "sagegate.sigv4.canonical",
     "sagegate.sigv4.keys",
     "sagegate.sigv4.parse",

@@ -12,6 +12,7 @@ an endpoint that cannot be reached is an integration failure, never a hang.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Mapping
 
@@ -22,7 +23,6 @@ from sagegate.endpoint.targets import NowInvoke, Target, TargetUnreachable
 from sagegate.gateway.context import IntegrationRequest, Invocation
 from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
 from sagegate.gateway.trace import Tracer
-from sagegate.timeouts import SharedTimeout
 
 
 class Integrate:
@@ -43,7 +43,7 @@ class Integrate:
         self.tracer = tracer
         self.endpoint_name = endpoint_name
         self.targets = targets or {}
-        self.timeout = SharedTimeout(timeout_ms / 1000)
+        self.timeout_s = timeout_ms / 1000
         self._exporting = tracer.exporting  # fixed when the tracer is made
 
     def __call__(self, ctx: Invocation) -> Awaitable[None] | None:
@@ -105,5 +105,5 @@ class Integrate:
     async def _invoke(
         self, target: Target, name: str, request: IntegrationRequest
     ) -> InvocationResponse:
-        async with self.timeout():
+        async with asyncio.timeout(self.timeout_s):
             return await target.invoke(name, request.body, request.headers)

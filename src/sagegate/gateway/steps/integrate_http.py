@@ -10,6 +10,7 @@ templates and integration responses like any non-proxy integration.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Mapping
 from urllib.parse import quote, urlsplit
@@ -18,7 +19,6 @@ from sagegate.endpoint.http_client import HttpClient, HttpClientError
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.context import IntegrationRequest, Invocation
 from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
-from sagegate.timeouts import SharedTimeout
 
 # Headers of the client's request that an HTTP_PROXY integration does not pass on
 # (hop-by-hop, or the gateway's own framing).
@@ -74,7 +74,7 @@ class HttpIntegrate:
 
     def __init__(self, *, clients: HttpClients, timeout_ms: int, proxy: bool, api_id: str) -> None:
         self.clients = clients
-        self.timeout = SharedTimeout(timeout_ms / 1000)
+        self.timeout_s = timeout_ms / 1000
         self.proxy = proxy
         self.api_id = api_id
 
@@ -103,7 +103,7 @@ class HttpIntegrate:
         origin, target = _target(request.uri, request.query)
         started = time.perf_counter()
         try:
-            async with self.timeout():
+            async with asyncio.timeout(self.timeout_s):
                 status, headers, body = await self.clients.for_url(origin).request(
                     request.http_method, target, request.body, request.headers
                 )
