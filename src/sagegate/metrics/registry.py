@@ -1,0 +1,74 @@
+"""The series of one process, and snapshots of them that add up across processes.
+
+A snapshot is plain data (JSON-able): per family, each series' labels joined by
+`LABEL_SEPARATOR` to the flat list of its figures (`ApiSeries.values`,
+`VariantSeries.values`). Snapshots of several workers merge by adding figures series by
+series, so a series only one worker has served still shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sagegate.metrics.series import ApiSeries, VariantSeries
+
+#: Joins a series' label values into its key (a character no label value holds).
+LABEL_SEPARATOR = "\x1f"
+API = "apigateway"
+SAGEMAKER = "sagemaker"
+
+Snapshot = dict[str, dict[str, list[float]]]
+
+
+def api_name(name: str, api_id: str) -> str:
+    """The ApiName dimension: API Gateway drops non-ASCII characters, and uses the API id
+    when none is left (api-gateway-metrics-and-dimensions.html)."""
+    ascii_name = name.encode("ascii", "ignore").decode("ascii")
+    return ascii_name or api_id
+
+
+class Metrics:
+    """Every series this process records into, made once and found by labels."""
+
+    def __init__(self) -> None:
+        self.api: dict[tuple[str, str, str, str], ApiSeries] = {}
+        self.variants: dict[tuple[str, str], VariantSeries] = {}
+
+    def api_series(self, api: str, stage: str, method: str, resource: str) -> ApiSeries:
+        """The series of a method (`method` and `resource` empty: requests that matched no
+        method, which CloudWatch reports only under ApiName and Stage)."""
+        key = (api, stage, method, resource)
+        found = self.api.get(key)
+        if found is None:
+            found = self.api[key] = ApiSeries()
+        return found
+
+    def variant_series(self, endpoint_name: str, variant_name: str) -> VariantSeries:
+        """The series of an endpoint's production variant."""
+        key = (endpoint_name, variant_name)
+        found = self.variants.get(key)
+        if found is None:
+            found = self.variants[key] = VariantSeries()
+        return found
+
+    def snapshot(self) -> Snapshot:
+        """Every series' figures now."""
+        return {
+            API: {LABEL_SEPARATOR.join(k): s.values() for k, s in self.api.items()},
+            SAGEMAKER: {LABEL_SEPARATOR.join(k): s.values() for k, s in self.variants.items()},
+        }
+
+
+def merge(snapshots: Iterable[Snapshot]) -> Snapshot:
+    """The sum of several processes' snapshots, series by series."""
+    total: Snapshot = {API: {}, SAGEMAKER: {}}
+    for snapshot in snapshots:
+        for family, series in snapshot.items():
+            into = total.setdefault(family, {})
+            for key, values in series.items():
+                known = into.get(key)
+                if known is None or len(known) != len(values):
+                    into[key] = list(values)
+                else:
+                    into[key] = [a + b for a, b in zip(known, values, strict=True)]
+    return total
