@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sagegate.metrics.series import ApiSeries, VariantSeries
+from sagegate.metrics.series import (
+    MICROSECOND_BOUNDS,
+    MILLISECOND_BOUNDS,
+    ApiSeries,
+    VariantSeries,
+)
 
 #: Joins a series' label values into its key (a character no label value holds).
 LABEL_SEPARATOR = "\x1f"
@@ -72,3 +77,42 @@ def merge(snapshots: Iterable[Snapshot]) -> Snapshot:
                 else:
                     into[key] = [a + b for a, b in zip(known, values, strict=True)]
     return total
+
+
+def totals(snapshot: Snapshot) -> dict[str, float]:
+    """The figures of every series added up: what the console charts over time.
+
+    A series' values are 4xx, 5xx, then two histograms of (buckets..., sum) each.
+    """
+    out = dict.fromkeys(
+        (
+            "requests",
+            "errors_4xx",
+            "errors_5xx",
+            "latency_ms",
+            "integrations",
+            "integration_latency_ms",
+            "invocations",
+            "invocation_4xx",
+            "invocation_5xx",
+            "model_latency_us",
+            "overhead_latency_us",
+        ),
+        0.0,
+    )
+    width = len(MILLISECOND_BOUNDS) + 1
+    for values in snapshot.get(API, {}).values():
+        out["errors_4xx"] += values[0]
+        out["errors_5xx"] += values[1]
+        out["requests"] += sum(values[2 : 2 + width])
+        out["latency_ms"] += values[2 + width]
+        out["integrations"] += sum(values[3 + width : 3 + 2 * width])
+        out["integration_latency_ms"] += values[3 + 2 * width]
+    width = len(MICROSECOND_BOUNDS) + 1
+    for values in snapshot.get(SAGEMAKER, {}).values():
+        out["invocation_4xx"] += values[0]
+        out["invocation_5xx"] += values[1]
+        out["invocations"] += sum(values[2 : 2 + width])
+        out["model_latency_us"] += values[2 + width]
+        out["overhead_latency_us"] += values[3 + 2 * width]
+    return out
