@@ -6,8 +6,8 @@ Routes: ``POST /endpoints/{EndpointName}/invocations`` (InvokeEndpoint) and
 part, as chunks of the body), SigV4 service ``sagemaker`` when a verifier is given; and the
 bring-your-own-container contract ``GET /ping`` and ``POST /invocations`` (a streaming model
 answers with a chunk per part); and ``GET /_sagegate/metrics``, the endpoints' invocation
-metrics in Prometheus text (open to whoever may invoke them). Every error is a JSON body with ``x-amzn-ErrorType``; nothing
-escapes as a traceback.
+metrics in Prometheus text (open to whoever may invoke them). Every error is a JSON body
+with ``x-amzn-ErrorType``; nothing escapes as a traceback.
 See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html,
 https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
 and https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -42,6 +43,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+log = logging.getLogger("sagegate.console")
 TICK_SECONDS = 0.25
 # The requests each worker keeps described (and publishes): the list's length.
 KEEP_REQUESTS = 100
@@ -175,9 +177,7 @@ class WebConsole:
             try:
                 self._tick(sample=tick % ticks_per_sample == 0)
             except Exception:  # the console must never take the API down
-                import logging
-
-                logging.getLogger("sagegate.console").exception("console timer failed")
+                log.exception("console timer failed")
             tick += 1
 
     def _describe(self) -> None:
