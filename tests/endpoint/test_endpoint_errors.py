@@ -257,7 +257,7 @@ def test_the_standalone_endpoint_and_the_one_inside_serve_name_the_same_account(
             "api": {"authorization_type": "NONE"},
         }
     )
-    target = build_gateway(spec, identities=None, access_log=None, environ={}).target
+    target = build_gateway(spec, identities=None, access_log=None, environ={}).targets["failing"]
 
     async def invoke() -> bytes:
         await target.start()
