@@ -137,9 +137,12 @@ def workers_table(runs: Sequence[ScenarioRun]) -> str:
         )
     if not lines:
         return ""
+    # Other processes on the machine take cores from the second worker too.
+    load = os.getloadavg()[0]
     return (
         "--workers 2 against one worker (scenario 6 has a shared stage throttle on its path)\n"
         + "\n".join(lines)
+        + f"\n  machine load average at the end: {load:.1f} on {os.cpu_count()} cores"
     )
 
 
