@@ -10,25 +10,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-MODEL = """
-    import json
-    import time
-
-    class BadInput(ValueError):
-        status_code = 400
-
-    def model_fn(model_dir):
-        return None
-
-    def transform_fn(model, body, content_type, accept):
-        request = json.loads(body)
-        if request.get("bad"):
-            raise BadInput("no good")
-        if request.get("crash"):
-            raise RuntimeError("broken")
-        time.sleep(request.get("sleep", 0))
-        return json.dumps({"ok": True})
-"""
+# A model that fails with a 400 or a 500 of its own, or sleeps, as the request says.
+from tests.endpoint.test_endpoint_errors import FAILING as MODEL
 
 
 def _figures(url: str) -> dict[str, float]:

@@ -28,7 +28,7 @@ from sagegate.endpoint.streaming import InvocationStream
 from sagegate.endpoint.workers import PredictionWorkers
 from sagegate.ids import uuid4
 from sagegate.metrics.registry import Metrics
-from sagegate.metrics.series import VariantSeries
+from sagegate.metrics.series import Series
 from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
 from sagegate.timeouts import SharedDeadline
 
@@ -70,7 +70,7 @@ class _Endpoint:
         serves: Path | MultiModel,
         region: str,
         account_id: str,
-        series: VariantSeries,
+        series: Series,
     ) -> None:
         self.name = name
         self.errors = errors.ModelErrorFactory(name, region, account_id)
@@ -337,9 +337,7 @@ class EndpointHost:
         request_id = self._request_id()
         try:
             ep, model = self._accept(name, body, headers, request_id)
-            result, seconds = await self._predict(
-                ep, model, request_id, _timed, _call, body, headers
-            )
+            result, seconds = await self._predict(ep, model, request_id, _call_timed, body, headers)
         except errors.RuntimeServiceError as refusal:
             return _refused(self._endpoints.get(name), refusal, request_id, began)
         # Counted when the first part is ready: the model's latency is its time to that part.
@@ -582,6 +580,12 @@ def _settle(registry: ModelRegistry, model: LoadedModel) -> None:
 
 def _call(handler: InferenceHandler, body: bytes, headers: Mapping[str, str]) -> HandlerResult:
     return handler(body, headers)
+
+
+def _call_timed(
+    handler: InferenceHandler, body: bytes, headers: Mapping[str, str]
+) -> tuple[HandlerResult, float]:
+    return _timed(_call, handler, body, headers)
 
 
 def _call_joined(

@@ -40,7 +40,7 @@ from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy
 from sagegate.metrics.registry import Metrics, api_name
-from sagegate.metrics.series import ApiSeries
+from sagegate.metrics.series import Series
 from sagegate.sigv4 import SigV4Verifier
 
 log = logging.getLogger("sagegate.gateway")
@@ -71,7 +71,7 @@ class MethodPlan:
 
     info: RouteInfo
     steps: tuple[Step, ...]
-    metrics: ApiSeries
+    metrics: Series
     # The console's test calls skip authorization, as API Gateway's TestInvokeMethod does.
     test_steps: tuple[Step, ...] = ()
 

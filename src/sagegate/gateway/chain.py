@@ -20,7 +20,7 @@ from typing import Protocol
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.gateway_responses import GatewayResponses
 from sagegate.gateway.responses import GatewayError
-from sagegate.metrics.series import ApiSeries
+from sagegate.metrics.series import Series
 
 # A step returns None, or an awaitable when it has to wait (integrate).
 Step = Callable[[Invocation], Awaitable[None] | None]
@@ -40,7 +40,7 @@ class Plan(Protocol):
         """The steps of a console test call: all but authorization (TestInvokeMethod's)."""
 
     @property
-    def metrics(self) -> ApiSeries:
+    def metrics(self) -> Series:
         """The method's series (CloudWatch's ApiName, Stage, Method, Resource)."""
 
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.trace import TraceIds
 from sagegate.gateway.vtl.values import ContextMap
-from sagegate.metrics.series import ApiSeries
+from sagegate.metrics.series import Series
 from sagegate.sigv4 import Identity
 from sagegate.sigv4.canonical import unquote_cached
 
@@ -139,7 +139,7 @@ class Invocation:
     stage: str = ""
     resource_path: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
-    metrics: ApiSeries | None = None
+    metrics: Series | None = None
     # authorize / api key
     caller: Caller = field(default_factory=Caller)
     # $context, built by the first template that names it (responseOverride lives in it)

@@ -75,7 +75,7 @@ class _SnapshotCollector:
 
     def collect(self) -> Iterator[Metric]:
         width = len(MILLISECOND_BOUNDS) + 1
-        # ApiSeries.values: 4xx, 5xx, latency buckets + sum, integration buckets + sum.
+        # Series.values: 4xx, 5xx, latency buckets + sum, integration buckets + sum.
         yield from _families(
             self.snapshot.get(API, {}),
             API_LABELS,

@@ -1,21 +1,16 @@
 """The series of one process, and snapshots of them that add up across processes.
 
 A snapshot is plain data (JSON-able): per family, each series' labels joined by
-`LABEL_SEPARATOR` to the flat list of its figures (`ApiSeries.values`,
-`VariantSeries.values`). Snapshots of several workers merge by adding figures series by
-series, so a series only one worker has served still shows.
+`LABEL_SEPARATOR` to the flat list of its figures (`Series.values`). Snapshots of several
+workers merge by adding figures series by series, so a series only one worker has served
+still shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sagegate.metrics.series import (
-    MICROSECOND_BOUNDS,
-    MILLISECOND_BOUNDS,
-    ApiSeries,
-    VariantSeries,
-)
+from sagegate.metrics.series import MICROSECOND_BOUNDS, MILLISECOND_BOUNDS, Series
 
 #: Joins a series' label values into its key (a character no label value holds).
 LABEL_SEPARATOR = "\x1f"
@@ -36,24 +31,24 @@ class Metrics:
     """Every series this process records into, made once and found by labels."""
 
     def __init__(self) -> None:
-        self.api: dict[tuple[str, str, str, str], ApiSeries] = {}
-        self.variants: dict[tuple[str, str], VariantSeries] = {}
+        self.api: dict[tuple[str, str, str, str], Series] = {}
+        self.variants: dict[tuple[str, str], Series] = {}
 
-    def api_series(self, api: str, stage: str, method: str, resource: str) -> ApiSeries:
+    def api_series(self, api: str, stage: str, method: str, resource: str) -> Series:
         """The series of a method (`method` and `resource` empty: requests that matched no
         method, which CloudWatch reports only under ApiName and Stage)."""
         key = (api, stage, method, resource)
         found = self.api.get(key)
         if found is None:
-            found = self.api[key] = ApiSeries()
+            found = self.api[key] = Series(MILLISECOND_BOUNDS)
         return found
 
-    def variant_series(self, endpoint_name: str, variant_name: str) -> VariantSeries:
+    def variant_series(self, endpoint_name: str, variant_name: str) -> Series:
         """The series of an endpoint's production variant."""
         key = (endpoint_name, variant_name)
         found = self.variants.get(key)
         if found is None:
-            found = self.variants[key] = VariantSeries()
+            found = self.variants[key] = Series(MICROSECOND_BOUNDS)
         return found
 
     def snapshot(self) -> Snapshot:

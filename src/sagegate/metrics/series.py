@@ -54,30 +54,33 @@ class Histogram:
         return [*self.counts, self.total]
 
 
-class ApiSeries:
-    """One method of one stage (CloudWatch's ApiName, Stage, Method, Resource dimensions).
+class Series:
+    """One series: its 4xx and 5xx counts and two latency histograms.
 
-    Count is the latency histogram's count; 4XXError and 5XXError are counted here;
-    IntegrationLatency only for requests that reached an integration.
+    An API method's (CloudWatch's ApiName, Stage, Method, Resource dimensions): Latency and
+    IntegrationLatency in milliseconds; Count is the first histogram's count, and the second
+    one only counts requests that reached an integration. An endpoint variant's
+    (EndpointName, VariantName): ModelLatency and OverheadLatency in microseconds;
+    Invocations is the first histogram's count (refusals included, with a model latency of 0).
     """
 
-    __slots__ = ("errors_4xx", "errors_5xx", "integration_latency", "latency")
+    __slots__ = ("errors_4xx", "errors_5xx", "first", "second")
 
-    def __init__(self) -> None:
+    def __init__(self, bounds: tuple[float, ...]) -> None:
         self.errors_4xx = 0
         self.errors_5xx = 0
-        self.latency = Histogram(MILLISECOND_BOUNDS)
-        self.integration_latency = Histogram(MILLISECOND_BOUNDS)
+        self.first = Histogram(bounds)
+        self.second = Histogram(bounds)
 
-    def record(self, status: int, latency_ms: float, integration_ms: float) -> None:
-        """One answered request; `integration_ms` < 0 when it reached no integration."""
-        latency = self.latency
-        latency.counts[bisect_left(MILLISECOND_BOUNDS, latency_ms)] += 1
-        latency.total += latency_ms
-        if integration_ms >= 0.0:
-            integration = self.integration_latency
-            integration.counts[bisect_left(MILLISECOND_BOUNDS, integration_ms)] += 1
-            integration.total += integration_ms
+    def record(self, status: int, first: float, second: float) -> None:
+        """One answered request: its status and latencies (`second` < 0: none)."""
+        histogram = self.first
+        histogram.counts[bisect_left(histogram.bounds, first)] += 1
+        histogram.total += first
+        if second >= 0.0:
+            histogram = self.second
+            histogram.counts[bisect_left(histogram.bounds, second)] += 1
+            histogram.total += second
         if status >= 400:
             if status >= 500:
                 self.errors_5xx += 1
@@ -86,48 +89,4 @@ class ApiSeries:
 
     def values(self) -> list[float]:
         """4xx, 5xx, then both histograms' values, as one flat list."""
-        return [
-            self.errors_4xx,
-            self.errors_5xx,
-            *self.latency.values(),
-            *self.integration_latency.values(),
-        ]
-
-
-class VariantSeries:
-    """One endpoint's production variant (CloudWatch's EndpointName, VariantName).
-
-    Invocations is the model latency histogram's count: every InvokeEndpoint request the
-    endpoint answered, refusals included (their model latency is 0).
-    """
-
-    __slots__ = ("errors_4xx", "errors_5xx", "model_latency", "overhead_latency")
-
-    def __init__(self) -> None:
-        self.errors_4xx = 0
-        self.errors_5xx = 0
-        self.model_latency = Histogram(MICROSECOND_BOUNDS)
-        self.overhead_latency = Histogram(MICROSECOND_BOUNDS)
-
-    def record(self, status: int, model_us: float, overhead_us: float) -> None:
-        """One invocation: the status its errors count by, and its two latencies."""
-        model = self.model_latency
-        model.counts[bisect_left(MICROSECOND_BOUNDS, model_us)] += 1
-        model.total += model_us
-        overhead = self.overhead_latency
-        overhead.counts[bisect_left(MICROSECOND_BOUNDS, overhead_us)] += 1
-        overhead.total += overhead_us
-        if status >= 400:
-            if status >= 500:
-                self.errors_5xx += 1
-            else:
-                self.errors_4xx += 1
-
-    def values(self) -> list[float]:
-        """4xx, 5xx, then both histograms' values, as one flat list."""
-        return [
-            self.errors_4xx,
-            self.errors_5xx,
-            *self.model_latency.values(),
-            *self.overhead_latency.values(),
-        ]
+        return [self.errors_4xx, self.errors_5xx, *self.first.values(), *self.second.values()]
