@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bench import report, routing
 from bench.inprocess import InProcessFigures, measure_in_process
+from bench.metrics import MetricsFigures, measure_metrics
+from bench.metrics import render as render_metrics
 from bench.model import ModelFigures, measure_model
 from bench.plot import plot
 from bench.profile import Profile, profile_request
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_profile:
         print("measuring the gateway in-process ...", file=sys.stderr, flush=True)
         in_process = measure_in_process(args.in_process_requests, max(args.concurrency))
+    metrics: MetricsFigures | None = None
+    if not args.skip_profile:
+        print("measuring metrics recording and shared limits ...", file=sys.stderr, flush=True)
+        metrics = measure_metrics()
     model: ModelFigures | None = None
     if not args.skip_model:
         print("measuring the default model ...", file=sys.stderr, flush=True)
@@ -113,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.skip_profile:
         sections.append(routing.render(routing.measure_routing()))
+    if metrics is not None:
+        sections.append(render_metrics(metrics))
+    if runs:
+        workers = report.workers_table(runs)
+        if workers:
+            sections.append(workers)
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))
     if streaming is not None:
@@ -133,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         model=model,
         streaming=streaming,
         found=found,
+        metrics=metrics,
     )
     written = [json_path]
     if runs:

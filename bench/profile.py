@@ -169,10 +169,10 @@ def _instrument(gateway: Gateway, samples: _Samples) -> None:
         _instrument_steps(plan, samples)
     run = chain.run
 
-    async def timed_run(ctx: Invocation) -> Any:
+    async def timed_run(ctx: Invocation, *, test: bool = False) -> Any:
         started = time.perf_counter_ns()
         try:
-            return await run(ctx)
+            return await run(ctx, test=test)
         finally:
             samples.add("chain", time.perf_counter_ns() - started)
 

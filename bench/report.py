@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.inprocess import InProcessFigures
+from bench.metrics import MetricsFigures
 from bench.model import ModelFigures
 from bench.profile import Profile
 from bench.runner import ScenarioRun
@@ -112,6 +113,39 @@ def scenario_table(runs: Sequence[ScenarioRun]) -> str:
     return "\n".join(lines)
 
 
+def workers_table(runs: Sequence[ScenarioRun]) -> str:
+    """`--workers 2` against one worker (scenario 6 against 2), with where the CPU went.
+
+    On a 2-core machine the load client shares the cores with the servers: the most two
+    workers can gain is what the client leaves of the second core, which the table shows.
+    """
+    lines = []
+    for two in runs:
+        if two.scenario.key != "workers-2":
+            continue
+        one = _run(runs, "iam-inprocess", two.result.concurrency)
+        if one is None or not one.result.rps:
+            continue
+        ratio = two.result.rps / one.result.rps
+        client_cores = two.result.client_cpu_seconds / max(two.result.seconds, 1e-9)
+        lines.append(
+            f"  c={two.result.concurrency}: {two.result.rps:,.0f} req/s with 2 workers, "
+            f"{one.result.rps:,.0f} with 1: {ratio:.2f}x (target >= 1.7x); server CPU "
+            f"{two.server_cpu_us_per_request:.0f} µs/request (2 workers) vs "
+            f"{one.server_cpu_us_per_request:.0f} (1); the load client used "
+            f"{client_cores:.2f} of the 2 cores"
+        )
+    if not lines:
+        return ""
+    # Other processes on the machine take cores from the second worker too.
+    load = os.getloadavg()[0]
+    return (
+        "--workers 2 against one worker (scenario 6 has a shared stage throttle on its path)\n"
+        + "\n".join(lines)
+        + f"\n  machine load average at the end: {load:.1f} on {os.cpu_count()} cores"
+    )
+
+
 def in_process_table(figures: Sequence[InProcessFigures]) -> str:
     """CPU µs per request of the ASGI app alone, per build: all threads, the event-loop thread."""
     header = f"{'build':<46} {'all threads':>12} {'event loop':>11} {'requests':>9}"
@@ -205,6 +239,7 @@ def write_json(
     model: ModelFigures | None,
     found: Sequence[Target],
     streaming: StreamingFigures | None = None,
+    metrics: MetricsFigures | None = None,
 ) -> None:
     """bench/results/latest.json."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -215,6 +250,7 @@ def write_json(
         "in_process": [figures.to_json() for figures in in_process],
         "model": model.to_json() if model is not None else None,
         "streaming": streaming.to_json() if streaming is not None else None,
+        "metrics": metrics.to_json() if metrics is not None else None,
         "targets": [
             {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found
         ],

@@ -128,6 +128,16 @@ def serve_options(
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
 @click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="ADDRESS|NETWORK|*",
+    help=(
+        "Also let these clients open the console and metrics at /_sagegate/ (repeatable; "
+        "default: loopback clients only). The API itself is unaffected."
+    ),
+)
+@click.option(
     "--sigv4-literal-form",
     is_flag=True,
     help=(
@@ -143,6 +153,7 @@ def serve(
     access_log: Path | None,
     policy: Path | None,
     workers: int,
+    console_hosts: tuple[str, ...],
     sigv4_literal_form: bool,
     **choices: Any,
 ) -> None:
@@ -156,7 +167,9 @@ def serve(
 
     try:
         options = serve_options(spec, access_log=access_log, policy=policy, **choices)
-        options = replace(options, sigv4_literal_form=sigv4_literal_form)
+        options = replace(
+            options, sigv4_literal_form=sigv4_literal_form, console_hosts=list(console_hosts)
+        )
         code = run(options, host=host, port=port, workers=workers)
     except SpecError as exc:
         _refuse(exc)

@@ -35,6 +35,18 @@ class RuntimeServiceError(Exception):
         self.status = status
         self.message = message
         self.fields = fields
+        # For a ModelError: how long the model's hooks ran (its ModelLatency).
+        self.model_seconds = 0.0
+
+    @property
+    def metric_status(self) -> int:
+        """The status CloudWatch counts the invocation under: for a ModelError the model's own
+        (Invocation4XXErrors are "requests where the model returned a 4xx"), 5xx when the
+        model gave none (a timeout); else the answer's."""
+        if self.fields is None or "OriginalStatusCode" not in self.fields:
+            return self.status
+        original = int(self.fields["OriginalStatusCode"])
+        return original if 400 <= original < 600 else 500
 
     def to_response(self, request_id: str) -> InvocationResponse:
         """Render as AWS does: JSON body, ``x-amzn-ErrorType`` and ``x-amzn-RequestId``."""

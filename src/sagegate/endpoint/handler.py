@@ -64,6 +64,8 @@ class InferenceError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+        # How long the hooks ran before failing (the endpoint's ModelLatency).
+        self.model_seconds = 0.0
 
 
 @dataclass(frozen=True, slots=True)

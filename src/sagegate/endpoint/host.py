@@ -27,6 +27,8 @@ from sagegate.endpoint.response import InvocationResponse
 from sagegate.endpoint.streaming import InvocationStream
 from sagegate.endpoint.workers import PredictionWorkers
 from sagegate.ids import uuid4
+from sagegate.metrics.registry import Metrics
+from sagegate.metrics.series import Series
 from sagegate.sigv4.identity import DEFAULT_ACCOUNT_ID
 
 T = TypeVar("T")
@@ -56,13 +58,22 @@ STREAM_ACCEPT_HEADER = "x-amzn-sagemaker-accept"
 
 
 class _Endpoint:
-    """One hosted endpoint: its model (or, multi-model, its registry) and error factory."""
+    """One hosted endpoint: its model (or, multi-model, its registry), error factory and
+    metrics (one production variant, as a single-variant endpoint has)."""
 
-    __slots__ = ("errors", "model", "models", "name")
+    __slots__ = ("errors", "model", "models", "name", "series")
 
-    def __init__(self, name: str, serves: Path | MultiModel, region: str, account_id: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        serves: Path | MultiModel,
+        region: str,
+        account_id: str,
+        series: Series,
+    ) -> None:
         self.name = name
         self.errors = errors.ModelErrorFactory(name, region, account_id)
+        self.series = series
         self.model: LoadedModel | None = None
         self.models: ModelRegistry | None = None
         if isinstance(serves, MultiModel):
@@ -73,12 +84,28 @@ class _Endpoint:
 
 def _respond(
     handler: InferenceHandler, body: bytes, headers: Mapping[str, str], request_id: str
-) -> InvocationResponse:
+) -> tuple[InvocationResponse, float]:
     """Run the prediction and build InvokeEndpoint's answer, both on the prediction thread:
     the event loop's thread (the server's bottleneck) only hands the finished response back.
-    A streamed answer is read whole and joined."""
-    result = handler(body, headers).joined()
-    return _answer(result, _VARIANT_HEADER, ("x-amzn-RequestId", request_id))
+    A streamed answer is read whole and joined. Also returns the seconds the hooks took."""
+    result, seconds = _timed(_call_joined, handler, body, headers)
+    return _answer(result, _VARIANT_HEADER, ("x-amzn-RequestId", request_id)), seconds
+
+
+def _timed(
+    fn: Callable[[InferenceHandler, bytes, Mapping[str, str]], HandlerResult],
+    handler: InferenceHandler,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> tuple[HandlerResult, float]:
+    """`fn`'s result and the seconds the model's hooks took (ModelLatency), also on failure."""
+    started = time.perf_counter()
+    try:
+        result = fn(handler, body, headers)
+    except InferenceError as exc:
+        exc.model_seconds = time.perf_counter() - started
+        raise
+    return result, time.perf_counter() - started
 
 
 def _answer(result: HandlerResult, *extra: tuple[str, str]) -> InvocationResponse:
@@ -127,7 +154,10 @@ class EndpointHost:
         account_id: str = DEFAULT_ACCOUNT_ID,
         max_workers: int = 4,
         request_id: Callable[[], str] = uuid4,
+        metrics: Metrics | None = None,
     ) -> None:
+        """`metrics` receives each endpoint's invocation metrics (default: a registry of its
+        own, `self.metrics`)."""
         if not model_dirs:
             raise ValueError("an endpoint host needs at least one endpoint")
         for name in model_dirs:
@@ -136,8 +166,16 @@ class EndpointHost:
         self.stream_timeout = invocation_timeout if stream_timeout is None else stream_timeout
         self.account_id = account_id
         self._request_id = request_id
+        self.metrics = metrics = metrics if metrics is not None else Metrics()
         self._endpoints = {
-            name: _Endpoint(name, serves, region, account_id) for name, serves in model_dirs.items()
+            name: _Endpoint(
+                name,
+                serves,
+                region,
+                account_id,
+                metrics.variant_series(name, PRODUCTION_VARIANT),
+            )
+            for name, serves in model_dirs.items()
         }
         # model_fn may take long (training): loading has its own threads, apart from predictions.
         self._executor = ThreadPoolExecutor(
@@ -252,11 +290,15 @@ class EndpointHost:
         begun = self._begin(name, body, headers)
         if isinstance(begun, InvocationResponse):
             return begun
-        ep, model, request_id = begun
+        ep, model, request_id, started = begun
         try:
-            return await self._predict(ep, model, request_id, _respond, body, headers, request_id)
+            answer, seconds = await self._predict(
+                ep, model, request_id, _respond, body, headers, request_id
+            )
         except errors.RuntimeServiceError as refusal:
-            return refusal.to_response(request_id)
+            return _refused(ep, refusal, request_id, started)
+        _record(ep, answer.status, seconds, started)
+        return answer
 
     def invoke_stream(
         self, name: str, body: bytes, headers: Mapping[str, str]
@@ -283,13 +325,16 @@ class EndpointHost:
     ) -> InvocationResponse | InvocationStream:
         """``invoke_stream`` for headers whose names are already lower case."""
         started = asyncio.get_running_loop().time()
+        began = time.perf_counter()
         headers = _stream_request_headers(headers)
         request_id = self._request_id()
         try:
             ep, model = self._accept(name, body, headers, request_id)
-            result = await self._predict(ep, model, request_id, _call, body, headers)
+            result, seconds = await self._predict(ep, model, request_id, _call_timed, body, headers)
         except errors.RuntimeServiceError as refusal:
-            return refusal.to_response(request_id)
+            return _refused(self._endpoints.get(name), refusal, request_id, began)
+        # Counted when the first part is ready: the model's latency is its time to that part.
+        _record(ep, 200, seconds, began)
         response_headers = [
             ("Content-Type", eventstream.CONTENT_TYPE),
             _VARIANT_HEADER,
@@ -366,21 +411,25 @@ class EndpointHost:
 
     def _begin(
         self, name: str, body: bytes, headers: Mapping[str, str]
-    ) -> InvocationResponse | tuple[_Endpoint, LoadedModel, str]:
-        """What needs no waiting: the answer to a refused or inline invocation, or what a
-        prediction thread needs (endpoint, model, request id)."""
+    ) -> InvocationResponse | tuple[_Endpoint, LoadedModel, str, float]:
+        """What needs no waiting: the answer to a refused or inline invocation (counted in
+        the endpoint's metrics), or what a prediction thread needs (endpoint, model, request
+        id, and when the invocation began)."""
+        started = time.perf_counter()
         request_id = self._request_id()
         try:
             ep, model = self._accept(name, body, headers, request_id)
             handler = model.handler
             if handler is None or len(body) > model.inline_max_bytes:
-                return ep, model, request_id
+                return ep, model, request_id, started
             try:
-                return _inline(model, _respond, handler, body, headers, request_id)
+                answer, seconds = _inline(model, _respond, handler, body, headers, request_id)
             except InferenceError as exc:
                 raise _failed(ep, request_id, exc) from None
         except errors.RuntimeServiceError as refusal:
-            return refusal.to_response(request_id)
+            return _refused(self._endpoints.get(name), refusal, request_id, started)
+        _record(ep, answer.status, seconds, started)
+        return answer
 
     def _accept(
         self, name: str, body: bytes, headers: Mapping[str, str], request_id: str
@@ -527,6 +576,12 @@ def _call(handler: InferenceHandler, body: bytes, headers: Mapping[str, str]) ->
     return handler(body, headers)
 
 
+def _call_timed(
+    handler: InferenceHandler, body: bytes, headers: Mapping[str, str]
+) -> tuple[HandlerResult, float]:
+    return _timed(_call, handler, body, headers)
+
+
 def _call_joined(
     handler: InferenceHandler, body: bytes, headers: Mapping[str, str]
 ) -> HandlerResult:
@@ -552,6 +607,24 @@ def _inline(model: LoadedModel, fn: Callable[..., T], *args: Any) -> T:
             )
 
 
+def _record(ep: _Endpoint, status: int, model_seconds: float, started: float) -> None:
+    """Count one invocation: ModelLatency is the hooks' time, OverheadLatency the rest of
+    the time from taking the request to answering it (SageMaker's CloudWatch definitions:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html)."""
+    total = time.perf_counter() - started
+    ep.series.record(status, model_seconds * 1e6, max(0.0, total - model_seconds) * 1e6)
+
+
+def _refused(
+    ep: _Endpoint | None, refusal: errors.RuntimeServiceError, request_id: str, started: float
+) -> InvocationResponse:
+    """The answer to a refused invocation, counted for its endpoint (an endpoint that does
+    not exist has no metrics, as on AWS)."""
+    if ep is not None:
+        _record(ep, refusal.metric_status, refusal.model_seconds, started)
+    return refusal.to_response(request_id)
+
+
 def _failed(ep: _Endpoint, request_id: str, exc: InferenceError) -> errors.RuntimeServiceError:
     """The ModelError InvokeEndpoint answers for a failed prediction, logged with its cause."""
     logger.error(
@@ -561,7 +634,9 @@ def _failed(ep: _Endpoint, request_id: str, exc: InferenceError) -> errors.Runti
         exc.status,
         exc_info=exc.__cause__,
     )
-    return ep.errors.error(exc.status, exc.message)
+    refusal = ep.errors.error(exc.status, exc.message)
+    refusal.model_seconds = exc.model_seconds
+    return refusal
 
 
 def _plain(status: int, message: str) -> InvocationResponse:

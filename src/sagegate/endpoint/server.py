@@ -5,8 +5,9 @@ Routes: ``POST /endpoints/{EndpointName}/invocations`` (InvokeEndpoint) and
 (InvokeEndpointWithResponseStream: ``application/vnd.amazon.eventstream`` frames, one per
 part, as chunks of the body), SigV4 service ``sagemaker`` when a verifier is given; and the
 bring-your-own-container contract ``GET /ping`` and ``POST /invocations`` (a streaming model
-answers with a chunk per part). Every error is a JSON body with ``x-amzn-ErrorType``; nothing
-escapes as a traceback.
+answers with a chunk per part); and ``GET /_sagegate/metrics``, the endpoints' invocation
+metrics in Prometheus text (open to whoever may invoke them). Every error is a JSON body
+with ``x-amzn-ErrorType``; nothing escapes as a traceback.
 See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html,
 https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
 and https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html
@@ -24,6 +25,7 @@ from sagegate.endpoint import errors, eventstream
 from sagegate.endpoint.host import MAX_BODY_BYTES, EndpointHost
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.endpoint.streaming import InvocationStream, StreamItem
+from sagegate.metrics import exposition
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
 logger = logging.getLogger("sagegate.endpoint")
@@ -37,6 +39,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _INVOCATIONS_SUFFIX = "/invocations"
 _STREAM_SUFFIX = "/invocations-response-stream"
 _ENDPOINTS_PREFIX = "/endpoints/"
+METRICS_PATH = "/_sagegate/metrics"
 
 
 class _Oversize(Exception):
@@ -170,6 +173,11 @@ class _App:
                 return
             status = 200 if self.host.ready else 503
             await _send(send, InvocationResponse(status, [], b""))
+        elif path == METRICS_PATH and method in ("GET", "HEAD"):
+            text = exposition.render(self.host.metrics.snapshot())
+            await _send(
+                send, InvocationResponse(200, [("Content-Type", exposition.CONTENT_TYPE)], text)
+            )
         elif path == _INVOCATIONS_SUFFIX:
             if method != "POST":
                 await _send(send, _method_not_allowed("POST", self._request_id()))

@@ -11,10 +11,11 @@ import gc
 import logging
 import time
 from binascii import b2a_base64
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from sagegate.api.formats import JSON_WITH_STANDARD_FIELDS
 from sagegate.api.model import RestApi
@@ -23,6 +24,7 @@ from sagegate.gateway.build import BuildSettings, RouteInfo, compile_api
 from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.gateway.gateway_responses import GatewayResponses
+from sagegate.gateway.limits import LimitFactory, LocalLimits
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
 from sagegate.gateway.ready import notify_ready
 from sagegate.gateway.responses import (
@@ -36,6 +38,7 @@ from sagegate.gateway.steps.route import Route
 from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
 from sagegate.ids import random_bytes, uuid4_of_hex
+from sagegate.metrics.registry import Metrics, api_name
 from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore, SigV4Verifier
 from sagegate.spec import SpecError
 
@@ -51,6 +54,24 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("sagegate.gateway")
+#: The path under which the console and the metrics answer (a stage of that name is refused).
+CONSOLE_PREFIX = "/_sagegate"
+
+
+class ConsoleApp(Protocol):
+    """What answers `/_sagegate/...` beside the API (see `gateway/webconsole`)."""
+
+    def admits(self, scope: Scope) -> bool:
+        """True when this client may use the console; the API answers the others."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer an HTTP or WebSocket request for the console."""
+
+    async def start(self) -> None:
+        """Begin its background work (the server has started)."""
+
+    async def stop(self) -> None:
+        """End its background work and open streams (the server is stopping)."""
 
 
 @dataclass(slots=True)
@@ -74,6 +95,10 @@ class GatewaySettings:
     # injectable so that tests can step time instead of sleeping.
     bucket_clock: Callable[[], float] = time.monotonic
     quota_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The series the gateway (and the in-process endpoints) record into.
+    metrics: Metrics = field(default_factory=Metrics)
+    # With `--workers N`: the limits every worker shares (`shared_limits.SharedLimits`).
+    limits: LimitFactory | None = None
 
 
 def _load_policy(
@@ -119,6 +144,13 @@ class Gateway:
             else None
         )
         self.http_clients = HttpClients()
+        self.metrics = settings.metrics
+        # The console's access-log line of a test call, which no log receives.
+        self.log_format = (
+            self.access_log.format
+            if self.access_log is not None
+            else AccessLogFormat(api.stage.access_log_format or JSON_WITH_STANDARD_FIELDS)
+        )
         build = BuildSettings(
             region=settings.region,
             account_id=settings.account_id,
@@ -127,10 +159,17 @@ class Gateway:
             policy=_load_policy(api.policy, settings.policy),
             targets=targets,
             http_clients=self.http_clients,
-            bucket_clock=settings.bucket_clock,
-            quota_clock=settings.quota_clock,
+            limits=settings.limits or LocalLimits(settings.bucket_clock, settings.quota_clock),
+            metrics=self.metrics,
         )
         router, self.plans = compile_api(api, build)
+        # Requests that match no method count under the API and stage alone, as CloudWatch
+        # reports them without the Method and Resource dimensions.
+        self._unrouted = self.metrics.api_series(api_name(api.name, api.id), self.stage, "", "")
+        #: The console, when one is served beside the API (`webconsole.WebConsole`).
+        self.console: ConsoleApp | None = None
+        #: The latest requests, for the console to describe (None: no console).
+        self.recent: deque[Invocation] | None = None
         #: Every method, served or not, as the banner and the console list them.
         self.routes: list[RouteInfo] = [plan.info for plan in self.plans]
         #: The SageMaker endpoint names the API's integrations name (static ones).
@@ -176,31 +215,46 @@ class Gateway:
         )
 
     async def handle(
-        self, request: MethodRequest, *, refused: GatewayError | None = None
+        self, request: MethodRequest, *, refused: GatewayError | None = None, test: bool = False
     ) -> Invocation:
         """Run one request through the chain; the context holds every stage's output.
 
         `refused` is a limit the ASGI entry found before reading the request (413, 431): it
         is answered and logged like any other gateway error, without running the chain.
+        `test` is the console's Test: no authorization (as TestInvokeMethod), and, as AWS
+        emits no CloudWatch metrics and no access log for a test call, neither here (its
+        log line is rendered for the page only).
         """
         ctx = self.new_invocation(request)
-        started = time.perf_counter()
+        started = ctx.started_at = time.perf_counter()
         try:
             if refused is not None:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
                     response = self.chain.responses.refuse(ctx, refused)
             elif self._exporting:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                    response = await self.chain.run(ctx)
+                    response = await self.chain.run(ctx, test=test)
             else:
                 # No span to make: not even the shared no-op's enter and exit.
-                response = await self.chain.run(ctx)
+                response = await self.chain.run(ctx, test=test)
             stamp(ctx, response, tracing=self.tracing)
         finally:
-            ctx.response_latency_ms = round((time.perf_counter() - started) * 1000)
-            if self.access_log is not None:
-                # Flushed at the end of this loop iteration, with the lines of the others.
-                ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
+            seconds = ctx.response_seconds = time.perf_counter() - started
+            ctx.response_latency_ms = round(seconds * 1000)
+            if test:
+                ctx.access_log_line = self.log_format.render(ctx)
+            else:
+                if self.access_log is not None:
+                    # Flushed at the end of this loop iteration, with the lines of the others.
+                    ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
+                answered = ctx.response
+                (ctx.metrics or self._unrouted).record(
+                    answered.status if answered is not None else 500,
+                    seconds * 1000.0,
+                    ctx.integration_seconds * 1000.0,
+                )
+                if self.recent is not None:
+                    self.recent.append(ctx)
         return ctx
 
     def _distinct_targets(self) -> list[Target]:
@@ -210,9 +264,11 @@ class Gateway:
         return list(unique.values())
 
     async def startup(self) -> None:
-        """Start the targets (load models, open pools)."""
+        """Start the targets (load models, open pools) and the console."""
         for target in self._distinct_targets():
             await target.start()
+        if self.console is not None:
+            await self.console.start()
         if self.settings.freeze_startup_objects:
             # Everything made at start-up (compiled templates, the model, botocore's tables)
             # lives as long as the server: moving it out of the collector's reach keeps full
@@ -222,7 +278,9 @@ class Gateway:
             notify_ready()
 
     async def shutdown(self) -> None:
-        """Close the targets and HTTP pools, and flush the access log."""
+        """Stop the console, close the targets and HTTP pools, and flush the access log."""
+        if self.console is not None:
+            await self.console.stop()
         for target in self._distinct_targets():
             await target.close()
         await self.http_clients.close()
@@ -232,7 +290,21 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            console = self.console
+            if (
+                console is not None
+                and scope["path"].startswith(CONSOLE_PREFIX)
+                and console.admits(scope)
+            ):
+                await console(scope, receive, send)
+            else:
+                await self._http(scope, receive, send)
+        elif kind == "websocket":
+            if self.console is not None and self.console.admits(scope):
+                await self.console(scope, receive, send)
+            else:
+                # API Gateway's REST APIs take no WebSocket: refuse the handshake.
+                await send({"type": "websocket.close", "code": 1008})
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 

@@ -28,8 +28,10 @@ from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.targets import AwsTarget, ContainerTarget, LocalTarget, Target
 from sagegate.gateway.app import Gateway, GatewaySettings
 from sagegate.gateway.build import render_stage_variables
+from sagegate.gateway.shared_limits import SharedLimits
 from sagegate.gateway.trace import Tracer
 from sagegate.iam_policy import Policy, PolicyError
+from sagegate.metrics.registry import Metrics
 from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore
 from sagegate.spec import DEFAULT_ENDPOINT_NAME, Spec, SpecError
 
@@ -167,8 +169,15 @@ def bindings_for(
     return bound
 
 
-def targets_for(bound: Mapping[str, Binding], *, region: str, account_id: str) -> dict[str, Target]:
-    """The targets of the bindings: one in-process host for every model directory."""
+def targets_for(
+    bound: Mapping[str, Binding],
+    *,
+    region: str,
+    account_id: str,
+    metrics: Metrics | None = None,
+) -> dict[str, Target]:
+    """The targets of the bindings: one in-process host for every model directory (its
+    endpoints' invocation metrics go to `metrics`)."""
     local: dict[str, Path | MultiModel] = {
         name: MultiModel(b.model_dir, b.max_loaded_models) if b.multi_model else b.model_dir
         for name, b in bound.items()
@@ -176,7 +185,9 @@ def targets_for(bound: Mapping[str, Binding], *, region: str, account_id: str) -
     }
     targets: dict[str, Target] = {}
     if local:
-        host = LocalTarget(EndpointHost(local, region=region, account_id=account_id))
+        host = LocalTarget(
+            EndpointHost(local, region=region, account_id=account_id, metrics=metrics)
+        )
         targets.update(dict.fromkeys(local, host))
     for name, binding in bound.items():
         if binding.url is not None:
@@ -200,6 +211,8 @@ class ServeOptions:
     endpoints: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     sigv4_literal_form: bool = False
+    # Who may open the console beside loopback clients (addresses, networks, or "*").
+    console_hosts: list[str] = field(default_factory=list)
 
     def to_env(self) -> str:
         """Serialised for SAGEGATE_SERVE_CONFIG."""
@@ -261,12 +274,14 @@ def build_gateway(
     environ: Mapping[str, str] | None = None,
     server_process: bool = False,
     sigv4_literal_form: bool = False,
+    run_dir: Path | None = None,
 ) -> Gateway:
     """A gateway for the API (a loaded file, or a spec) with its targets; nothing is started.
 
     `target` serves every endpoint name, `targets` names one per endpoint (tests hand in
     their own); otherwise every name is bound from `endpoints`, the spec and the default
-    model.
+    model. `run_dir` is the directory `serve --workers N` shares between its workers: the
+    limits then hold for all of them.
     """
     env = os.environ if environ is None else environ
     region = region or region_from(env)
@@ -276,7 +291,10 @@ def build_gateway(
         loaded = source
     if target is not None:
         targets = every_name(target, loaded.api)
+    metrics = Metrics()
     settings = GatewaySettings(
+        metrics=metrics,
+        limits=SharedLimits(run_dir) if run_dir is not None else None,
         region=region,
         account_id=account_id,
         identities=identities,
@@ -288,7 +306,7 @@ def build_gateway(
     )
     if targets is None:
         bound = bindings_for(loaded, endpoints or {}, endpoint_names(loaded.api))
-        targets = targets_for(bound, region=region, account_id=account_id)
+        targets = targets_for(bound, region=region, account_id=account_id, metrics=metrics)
     return Gateway(loaded.api, targets, settings)
 
 

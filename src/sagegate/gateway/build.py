@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sagegate.api.errors import ApiError
 from sagegate.api.model import Integration, Method, Resource, RestApi, ThrottleSettings
@@ -23,7 +21,7 @@ from sagegate.endpoint.targets import Target
 from sagegate.gateway.body_models import BodyCheck, compile_model
 from sagegate.gateway.chain import Step
 from sagegate.gateway.context import Invocation, MethodResponse
-from sagegate.gateway.limits import Quota, TokenBucket
+from sagegate.gateway.limits import Limit, LimitFactory, LocalLimits
 from sagegate.gateway.mappings import MappingError, Mappings
 from sagegate.gateway.responses import ApiConfigurationError
 from sagegate.gateway.router import Router
@@ -41,6 +39,8 @@ from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy
+from sagegate.metrics.registry import Metrics, api_name
+from sagegate.metrics.series import Series
 from sagegate.sigv4 import SigV4Verifier
 
 log = logging.getLogger("sagegate.gateway")
@@ -66,10 +66,18 @@ class RouteInfo:
 
 @dataclass(slots=True)
 class MethodPlan:
-    """The steps of one method, after routing (mutable only for the bench's profiler)."""
+    """The steps of one method, after routing (mutable only for the bench's profiler),
+    and the series its requests are counted in."""
 
     info: RouteInfo
     steps: tuple[Step, ...]
+    metrics: Series
+    # The console's test calls skip authorization, as API Gateway's TestInvokeMethod does.
+    test_steps: tuple[Step, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.test_steps:
+            self.test_steps = tuple(s for s in self.steps if not isinstance(s, Authorize))
 
 
 @dataclass(slots=True)
@@ -83,8 +91,8 @@ class BuildSettings:
     policy: Policy | None
     targets: Mapping[str, Target]
     http_clients: HttpClients
-    bucket_clock: Callable[[], float]
-    quota_clock: Callable[[], datetime]
+    limits: LimitFactory
+    metrics: Metrics
     # The SageMaker endpoint names the API names, by method, filled in while compiling.
     endpoint_names: set[str] = field(default_factory=set)
 
@@ -172,13 +180,12 @@ class _Compiler:
         self.settings = settings
         self.variables = dict(api.stage.variables)
         self.keys = self._usage_plan_keys()
+        self.api_name = api_name(api.name, api.id)
 
-    def _bucket(self, throttle: ThrottleSettings | None) -> TokenBucket | None:
+    def _bucket(self, throttle: ThrottleSettings | None) -> Limit | None:
         if throttle is None:
             return None
-        return TokenBucket(
-            throttle.rate_limit, throttle.burst_limit, clock=self.settings.bucket_clock
-        )
+        return self.settings.limits.bucket(throttle.rate_limit, throttle.burst_limit)
 
     def _usage_plan_keys(self) -> dict[str, UsagePlanKey]:
         keys: dict[str, UsagePlanKey] = {}
@@ -190,7 +197,7 @@ class _Compiler:
                 keys[key.value] = UsagePlanKey(
                     key.id,
                     self._bucket(plan.throttle),
-                    Quota(quota.limit, quota.period, quota.offset, clock=self.settings.quota_clock)
+                    self.settings.limits.quota(quota.limit, quota.period, quota.offset)
                     if quota is not None
                     else None,
                 )
@@ -227,8 +234,11 @@ class _Compiler:
             integration=_describe(integration, uri),
             reason=reason,
         )
+        metrics = self.settings.metrics.api_series(
+            self.api_name, self.api.stage.name, method.http_method, resource.path
+        )
         if reason is not None or integration is None:
-            return MethodPlan(info, (_NotServed(info),))
+            return MethodPlan(info, (_NotServed(info),), metrics)
         steps: list[Step] = []
         verifier = self.settings.verifier if method.authorization_type == "AWS_IAM" else None
         if verifier is not None or self.settings.policy is not None:
@@ -249,11 +259,11 @@ class _Compiler:
             steps.append(_proxy_response)
         else:
             steps.append(self._integration_response(where, integration))
-        return MethodPlan(info, tuple(steps))
+        return MethodPlan(info, tuple(steps), metrics)
 
     def _throttle(self, resource: Resource, method: Method) -> list[Step]:
         stage_bucket = self._bucket(self.api.stage.throttle_for(resource.path, method.http_method))
-        method_key_buckets: dict[str, TokenBucket] = {}
+        method_key_buckets: dict[str, Limit] = {}
         if method.api_key_required:
             route_key = f"{resource.path}/{method.http_method}"
             for plan in self.api.usage_plans:
@@ -414,7 +424,7 @@ def compile_routes(api: RestApi) -> list[RouteInfo]:
         policy=None,
         targets={},
         http_clients=HttpClients(),
-        bucket_clock=time.monotonic,
-        quota_clock=lambda: datetime.now(UTC),
+        limits=LocalLimits(),
+        metrics=Metrics(),
     )
     return [plan.info for plan in compile_api(api, settings)[1]]

@@ -20,6 +20,7 @@ from typing import Protocol
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.gateway_responses import GatewayResponses
 from sagegate.gateway.responses import GatewayError
+from sagegate.metrics.series import Series
 
 # A step returns None, or an awaitable when it has to wait (integrate).
 Step = Callable[[Invocation], Awaitable[None] | None]
@@ -28,11 +29,19 @@ log = logging.getLogger("sagegate.gateway")
 
 
 class Plan(Protocol):
-    """What routing finds: the steps of one method."""
+    """What routing finds: the steps of one method, and its metrics."""
 
     @property
     def steps(self) -> Sequence[Step]:
         """The method's steps, in order."""
+
+    @property
+    def test_steps(self) -> Sequence[Step]:
+        """The steps of a console test call: all but authorization (TestInvokeMethod's)."""
+
+    @property
+    def metrics(self) -> Series:
+        """The method's series (CloudWatch's ApiName, Stage, Method, Resource)."""
 
 
 class Chain:
@@ -42,10 +51,13 @@ class Chain:
         self.route = route
         self.responses = responses
 
-    async def run(self, ctx: Invocation) -> MethodResponse:
-        """Run every step and return the method response (never raises)."""
+    async def run(self, ctx: Invocation, *, test: bool = False) -> MethodResponse:
+        """Run every step and return the method response (never raises); `test` skips
+        authorization, as the console's Test does."""
         try:
-            for step in self.route(ctx).steps:
+            plan = self.route(ctx)
+            ctx.metrics = plan.metrics
+            for step in plan.test_steps if test else plan.steps:
                 waiting = step(ctx)
                 if waiting is not None:
                     await waiting

@@ -12,6 +12,7 @@ import shlex
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -34,8 +35,11 @@ from sagegate.gateway.assemble import (
 )
 from sagegate.gateway.build import RouteInfo, compile_routes
 from sagegate.gateway.ready import ReadyWatch
+from sagegate.gateway.run_dir import RUN_DIR_ENV
+from sagegate.gateway.webconsole.access import ConsoleAccess
 from sagegate.identities import LocalIdentities, load_identities
 from sagegate.server_settings import UVICORN_SETTINGS
+from sagegate.spec import SpecError
 
 # The default API's example: user 321, movies 101, 131 and 162 (the blog post's request).
 _DEFAULT_EXAMPLE = {"user_id": "321", "items": "101%2C131%2C162"}
@@ -113,6 +117,7 @@ def banner(
     else:
         name = f"{loaded.path} ({loaded.kind}: RestApi {api.name!r}, stage {api.stage.name})"
     lines = [f"sagegate: serving {name}", f"  API:       {base}/{api.stage.name}/"]
+    lines.append(f"  console:   {base}/_sagegate/  (metrics: {base}/_sagegate/metrics)")
     width = max((len(r.http_method) for r in routes), default=3)
     for route in routes:
         url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
@@ -230,6 +235,10 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
     options = replace(options, region=region)
     loaded = load(options.spec_path, options.load_options())
     read_policy(options.policy_path)  # refuse a bad policy before starting
+    try:
+        ConsoleAccess(options.console_hosts)  # refuse a bad --console-host before starting
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
     # Every endpoint name is bound (and every model directory checked) before the server
     # starts; the routes compile here once to refuse a bad template before starting too.
     bound = bindings_for(loaded, options.endpoints, endpoint_names(loaded.api))
@@ -268,8 +277,14 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
         from uvicorn.supervisors import Multiprocess
 
         sock = config.bind_socket()
-        with ReadyWatch(workers, ready_message):
-            Multiprocess(config, sockets=[sock]).run()
+        # The workers' shared directory (limits, published metrics and requests), gone at exit.
+        with tempfile.TemporaryDirectory(prefix="sagegate-run-") as shared:
+            os.environ[RUN_DIR_ENV] = shared
+            try:
+                with ReadyWatch(workers, ready_message):
+                    Multiprocess(config, sockets=[sock]).run()
+            finally:
+                os.environ.pop(RUN_DIR_ENV, None)
         return 0
     server = _Server(config)
     server.ready_message = ready_message

@@ -75,6 +75,7 @@ MODULES = (
     "sagegate.sigv4.sign",
     "sagegate.models.movielens.serving",
     "sagegate.iam_policy",
+    "sagegate.metrics.series",
 )
 GROUP = "sagegate__native"
 

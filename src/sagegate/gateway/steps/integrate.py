@@ -68,7 +68,7 @@ class Integrate:
         answer = self._invoke_now(name, request.body, request.headers)
         if answer is None:
             return self._call(ctx, request, target, name, started)
-        ctx.integration_latency_ms = round((time.perf_counter() - started) * 1000)
+        ctx.integrated(started)
         ctx.endpoint_response = answer
         return None
 
@@ -99,7 +99,7 @@ class Integrate:
             ctx.integration_error = str(exc)
             raise IntegrationFailure() from None
         finally:
-            ctx.integration_latency_ms = round((time.perf_counter() - started) * 1000)
+            ctx.integrated(started)
         ctx.endpoint_response = answer
 
     async def _invoke(

@@ -114,7 +114,7 @@ class HttpIntegrate:
             ctx.integration_error = f"{request.uri}: {type(exc).__name__}: {exc}"
             raise IntegrationFailure() from None
         finally:
-            ctx.integration_latency_ms = round((time.perf_counter() - started) * 1000)
+            ctx.integrated(started)
         ctx.endpoint_response = InvocationResponse(status, headers, body)
 
 

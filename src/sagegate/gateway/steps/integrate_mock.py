@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.context import Invocation
@@ -46,5 +47,5 @@ def mock_integrate(ctx: Invocation) -> None:
             "be an integer that is defined in the request template."
         )
         raise ApiConfigurationError()
-    ctx.integration_latency_ms = 0
+    ctx.integrated(time.perf_counter())
     ctx.endpoint_response = InvocationResponse(status, [], b"")

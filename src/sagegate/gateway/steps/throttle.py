@@ -12,14 +12,14 @@ A usage plan's per-method throttle replaces the plan's throttle for that method 
 from __future__ import annotations
 
 from sagegate.gateway.context import Invocation
-from sagegate.gateway.limits import Quota, TokenBucket
+from sagegate.gateway.limits import Limit
 from sagegate.gateway.responses import InvalidApiKey, QuotaExceeded, Throttled
 
 
 class UsagePlanKey:
     """One API key's limits under its usage plan, shared by every method of the API."""
 
-    def __init__(self, key_id: str, bucket: TokenBucket | None, quota: Quota | None) -> None:
+    def __init__(self, key_id: str, bucket: Limit | None, quota: Limit | None) -> None:
         self.key_id = key_id
         self.bucket = bucket
         self.quota = quota
@@ -33,8 +33,8 @@ class Throttle:
         *,
         api_key_required: bool,
         keys: dict[str, UsagePlanKey],
-        stage_bucket: TokenBucket | None,
-        method_key_buckets: dict[str, TokenBucket] | None = None,
+        stage_bucket: Limit | None,
+        method_key_buckets: dict[str, Limit] | None = None,
     ) -> None:
         self.api_key_required = api_key_required
         self.keys = keys
