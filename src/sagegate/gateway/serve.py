@@ -117,7 +117,6 @@ def banner(
     else:
         name = f"{loaded.path} ({loaded.kind}: RestApi {api.name!r}, stage {api.stage.name})"
     lines = [f"sagegate: serving {name}", f"  API:       {base}/{api.stage.name}/"]
-    lines.append(f"  console:   {base}/_sagegate/  (metrics: {base}/_sagegate/metrics)")
     width = max((len(r.http_method) for r in routes), default=3)
     for route in routes:
         url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
@@ -172,6 +171,8 @@ def banner(
             lines.append(f"             (replace {', '.join(placeholders)} with real values)")
     lines.append(f"  build:     {native.STATUS}")
     lines.append("  Ctrl-C stops (in-flight requests finish first).")
+    # At the start of its line, for scripts that look for it.
+    lines.append(f"console: {base}/_sagegate/  (metrics: {base}/_sagegate/metrics)")
     return "\n".join(lines)
 
 

@@ -101,7 +101,7 @@ def test_the_console_tests_lists_and_charts(
     server: tuple[str, list[str]], page: Page, tmp_path: Path
 ) -> None:
     base, banner = server
-    console_line = next(line for line in banner if line.strip().startswith("console:"))
+    console_line = next(line for line in banner if line.startswith("console: "))
     console_url = console_line.split()[1]
     assert console_url == f"{base}/_sagegate/"
     page.goto(console_url)
