@@ -22,38 +22,9 @@ ContentHandling = Literal["CONVERT_TO_TEXT", "CONVERT_TO_BINARY"]
 QuotaPeriod = Literal["DAY", "WEEK", "MONTH"]
 ApiKeySource = Literal["HEADER", "AUTHORIZER"]
 
-AUTHORIZATION_TYPES: tuple[str, ...] = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 INTEGRATION_TYPES: tuple[str, ...] = ("AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK")
 PASSTHROUGH_BEHAVIORS: tuple[str, ...] = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
 CONTENT_HANDLINGS: tuple[str, ...] = ("CONVERT_TO_TEXT", "CONVERT_TO_BINARY")
-HTTP_METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
-
-# https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
-GATEWAY_RESPONSE_STATUS: Mapping[str, int] = MappingProxyType(
-    {
-        "ACCESS_DENIED": 403,
-        "API_CONFIGURATION_ERROR": 500,
-        "AUTHORIZER_CONFIGURATION_ERROR": 500,
-        "AUTHORIZER_FAILURE": 500,
-        "BAD_REQUEST_PARAMETERS": 400,
-        "BAD_REQUEST_BODY": 400,
-        "DEFAULT_4XX": 0,  # no status of its own: each type keeps its own
-        "DEFAULT_5XX": 0,
-        "EXPIRED_TOKEN": 403,
-        "INTEGRATION_FAILURE": 504,
-        "INTEGRATION_TIMEOUT": 504,
-        "INVALID_API_KEY": 403,
-        "INVALID_SIGNATURE": 403,
-        "MISSING_AUTHENTICATION_TOKEN": 403,
-        "QUOTA_EXCEEDED": 429,
-        "REQUEST_TOO_LARGE": 413,
-        "RESOURCE_NOT_FOUND": 404,
-        "THROTTLED": 429,
-        "UNAUTHORIZED": 401,
-        "UNSUPPORTED_MEDIA_TYPE": 415,
-        "WAF_FILTERED": 403,
-    }
-)
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 # A SageMaker Runtime integration URI, as API Gateway takes it for an AWS integration:
