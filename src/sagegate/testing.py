@@ -22,7 +22,7 @@ import io
 import json
 import secrets
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -150,8 +150,13 @@ class GatewayTestClient:
         headers: Mapping[str, str] | None = None,
         body: bytes | str = b"",
         sign: bool = True,
+        on_part: Callable[[bytes], None] | None = None,
     ) -> GatewayResponse:
-        """Send one request; `path` starts with the stage, e.g. '/prod/predicted-ratings/1'."""
+        """Send one request; `path` starts with the stage, e.g. '/prod/predicted-ratings/1'.
+
+        `on_part` is told each part of a streamed integration
+        (`.../invocations-response-stream`) as it arrives.
+        """
         if self._loop is None:
             raise RuntimeError("use the client as a context manager: with GatewayTestClient() as c")
         raw_path = quote(path, safe="/%:@!$&'()*+,;=-._~")
@@ -169,7 +174,7 @@ class GatewayTestClient:
             body=payload,
             source_ip="127.0.0.1",
         )
-        ctx = self._loop.run_until_complete(self.gateway.handle(request))
+        ctx = self._loop.run_until_complete(self.gateway.handle(request, part_listener=on_part))
         response = ctx.response
         assert response is not None
         return GatewayResponse(

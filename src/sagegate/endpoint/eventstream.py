@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import orjson
 
+from sagegate.endpoint.errors import ModelStreamError
+
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 _STRING = 7
 _PRELUDE = struct.Struct("!II")
@@ -82,3 +84,10 @@ def model_stream_error(error_code: str, message: str) -> bytes:
     return encode_message(
         _MODEL_STREAM_ERROR, orjson.dumps({"ErrorCode": error_code, "Message": message})
     )
+
+
+def event(item: bytes | ModelStreamError) -> bytes:
+    """One message of a stream: a part's PayloadPart, or the ModelStreamError that ends it."""
+    if isinstance(item, bytes):
+        return payload_part(item)
+    return model_stream_error(item.error_code, item.message)

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from sagegate.endpoint import errors, eventstream
 from sagegate.endpoint.host import MAX_BODY_BYTES, EndpointHost
 from sagegate.endpoint.response import InvocationResponse
-from sagegate.endpoint.streaming import InvocationStream, StreamItem
+from sagegate.endpoint.streaming import InvocationStream
 from sagegate.metrics import exposition
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
@@ -82,13 +82,6 @@ async def _send(send: Send, response: InvocationResponse) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-def _event(item: StreamItem) -> bytes:
-    """One eventstream message: a PayloadPart, or the ModelStreamError that ends a stream."""
-    if isinstance(item, bytes):
-        return eventstream.payload_part(item)
-    return eventstream.model_stream_error(item.error_code, item.message)
-
-
 async def _send_answer(
     send: Send, receive: Receive, answer: InvocationResponse | InvocationStream, framed: bool
 ) -> None:
@@ -109,7 +102,7 @@ async def _send_answer(
             if not framed and not isinstance(item, bytes):
                 logger.error("container stream broken: %s", item.message)
                 return
-            body = _event(item) if framed else item
+            body = eventstream.event(item) if framed else item
             await send({"type": "http.response.body", "body": body, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     finally:

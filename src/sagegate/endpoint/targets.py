@@ -31,9 +31,7 @@ class Target(Protocol):
 
     A target may also have ``invoke_now(endpoint_name, body, headers)``, returning the same
     answer as `invoke` when it needs no waiting and None otherwise (see `NowInvoke`); the
-    gateway then skips the await and the integration timer for such calls. `LocalTarget` and
-    `ContainerTarget` have ``invoke_stream(endpoint_name, body, headers)``: an error answer,
-    or a `ResponseStream` of the parts as they come.
+    gateway then skips the await and the integration timer for such calls.
     """
 
     async def start(self) -> None:
@@ -46,6 +44,12 @@ class Target(Protocol):
         self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
     ) -> InvocationResponse:
         """POST the body; return the runtime's answer (errors included)."""
+
+    async def invoke_stream(
+        self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse | ResponseStream:
+        """InvokeEndpointWithResponseStream: an answer read whole (an error, or AWS's
+        eventstream bytes), or a `ResponseStream` of the parts as they come."""
 
     def describe(self) -> str:
         """One line for the startup banner."""
@@ -255,10 +259,22 @@ class AwsTarget(_HttpTarget):
         self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
     ) -> InvocationResponse:
         """POST /endpoints/{name}/invocations, signed."""
+        return await self._signed_post(endpoint_name, "invocations", body, headers)
+
+    async def invoke_stream(
+        self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse:
+        """POST /endpoints/{name}/invocations-response-stream, signed; the eventstream answer
+        read whole (the gateway, like API Gateway's AWS integrations, buffers it anyway)."""
+        return await self._signed_post(endpoint_name, "invocations-response-stream", body, headers)
+
+    async def _signed_post(
+        self, endpoint_name: str, action: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse:
         if self._signer is None:
             await self.start()
         assert self._signer is not None
-        path = f"/endpoints/{quote(endpoint_name, safe='')}/invocations"
+        path = f"/endpoints/{quote(endpoint_name, safe='')}/{action}"
         url = f"{self.base_url}{path}"
         signed = dict(headers)
         signed.update(self._signer.sign("POST", url, signed, body))

@@ -215,7 +215,12 @@ class Gateway:
         )
 
     async def handle(
-        self, request: MethodRequest, *, refused: GatewayError | None = None, test: bool = False
+        self,
+        request: MethodRequest,
+        *,
+        refused: GatewayError | None = None,
+        test: bool = False,
+        part_listener: Callable[[bytes], None] | None = None,
     ) -> Invocation:
         """Run one request through the chain; the context holds every stage's output.
 
@@ -223,9 +228,11 @@ class Gateway:
         is answered and logged like any other gateway error, without running the chain.
         `test` is the console's Test: no authorization (as TestInvokeMethod), and, as AWS
         emits no CloudWatch metrics and no access log for a test call, neither here (its
-        log line is rendered for the page only).
+        log line is rendered for the page only). `part_listener` is told each part of a
+        streamed integration as it arrives.
         """
         ctx = self.new_invocation(request)
+        ctx.part_listener = part_listener
         started = ctx.started_at = time.perf_counter()
         try:
             if refused is not None:

@@ -55,7 +55,7 @@ def endpoint_names(api: RestApi) -> list[str]:
     for _, method in api.routes():
         integration = method.integration
         found = integration.sagemaker if integration is not None else None
-        if found is None or found.group("action") != "invocations":
+        if found is None or found.group("action") == "async-invocations":
             continue
         name = render_stage_variables(found.group("name"), api.stage.variables)
         if "{" in name:

@@ -122,8 +122,8 @@ def unsupported_reason(api: RestApi, method: Method) -> str | None:
         found = integration.sagemaker
         if found is None:
             return f"{integration.uri!r} is not a SageMaker Runtime InvokeEndpoint URI"
-        if found.group("action") != "invocations":
-            return f"SageMaker's {found.group('action')} through API Gateway is not emulated"
+        if found.group("action") == "async-invocations":
+            return "SageMaker's asynchronous inference (async-invocations) is not emulated"
     if integration.type in ("HTTP", "HTTP_PROXY"):
         if integration.connection_type == "VPC_LINK":
             return "an HTTP integration through a VPC link is not emulated"
@@ -349,6 +349,7 @@ class _Compiler:
         found = integration.sagemaker
         assert found is not None, "checked by unsupported_reason"
         name = render_stage_variables(found.group("name"), self.variables)
+        stream = found.group("action") == "invocations-response-stream"
         if "{" in name:
             return Integrate(
                 target=None,
@@ -356,6 +357,7 @@ class _Compiler:
                 timeout_ms=timeout_ms,
                 tracer=self.settings.tracer,
                 targets=self.settings.targets,
+                stream=stream,
             )
         self.settings.endpoint_names.add(name)
         return Integrate(
@@ -364,6 +366,7 @@ class _Compiler:
             timeout_ms=timeout_ms,
             tracer=self.settings.tracer,
             targets=self.settings.targets,
+            stream=stream,
         )
 
     def _integration_response(

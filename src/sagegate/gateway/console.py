@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import json
 
+from botocore.eventstream import EventStreamBuffer
 from rich.console import Console
 
+from sagegate.endpoint.eventstream import CONTENT_TYPE
 from sagegate.gateway.assemble import ServeOptions
 from sagegate.gateway.context import Invocation
 from sagegate.testing import GatewayTestClient
 
 
-def _pretty(body: bytes) -> str:
+def _parts(body: bytes) -> str:
+    """An eventstream body (InvokeEndpointWithResponseStream's) as its messages, one a line."""
+    buffer = EventStreamBuffer()
+    buffer.add_data(body)
+    lines = []
+    for index, message in enumerate(buffer, start=1):
+        kind = message.headers.get(":event-type") or message.headers.get(":exception-type")
+        payload = message.payload.decode("utf-8", "replace")
+        lines.append(f"{kind} {index}: {payload}")
+    return "\n".join(lines)
+
+
+def _pretty(body: bytes, content_type: str | None = None) -> str:
+    if content_type == CONTENT_TYPE:
+        return _parts(body)
     text = body.decode("utf-8", "replace")
     try:
         return json.dumps(json.loads(text), indent=2)
@@ -54,7 +70,8 @@ def describe(ctx: Invocation) -> list[tuple[str, str]]:
         stages.append(
             (
                 "Endpoint response",
-                f"status {answer.status}{latency}\n{headers}\n{_pretty(answer.body)}",
+                f"status {answer.status}{latency}\n{headers}\n"
+                + _pretty(answer.body, answer.header("content-type")),
             )
         )
     if ctx.integration_error:
@@ -99,8 +116,19 @@ def run_invoke(
         grouped: dict[str, list[str]] = {}
         for key, value in query:
             grouped.setdefault(key, []).append(value)
+        parts = 0
+
+        def show(part: bytes) -> None:
+            # Printed as the endpoint streams it, before the stages (API Gateway itself
+            # passes the stream on only once it is whole).
+            nonlocal parts
+            parts += 1
+            if parts == 1:
+                console.rule("Endpoint stream (parts as they arrive)", align="left")
+            console.print(f"part {parts}: {part.decode('utf-8', 'replace')}", markup=False)
+
         response = client.request(
-            method, path, query=grouped, headers=headers, body=body, sign=sign
+            method, path, query=grouped, headers=headers, body=body, sign=sign, on_part=show
         )
     for title, text in describe(response.invocation):
         console.rule(title, align="left")

@@ -8,6 +8,7 @@ method response that goes back to the client.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -159,6 +160,8 @@ class Invocation:
     response: MethodResponse | None = None
     response_latency_ms: int | None = None
     response_seconds: float = 0.0
+    # Told each part of a streamed integration as it arrives (`sagegate invoke` prints them).
+    part_listener: Callable[[bytes], None] | None = None
     access_log_line: str | None = None
     # the gateway error, when one ended the chain
     error_type: str | None = None

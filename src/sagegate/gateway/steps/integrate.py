@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from sagegate.api.model import SAGEMAKER_URI
+from sagegate.endpoint import eventstream
 from sagegate.endpoint.errors import endpoint_not_found
 from sagegate.endpoint.response import InvocationResponse
+from sagegate.endpoint.streaming import ResponseStream
 from sagegate.endpoint.targets import NowInvoke, Target, TargetUnreachable
 from sagegate.gateway.context import IntegrationRequest, Invocation
 from sagegate.gateway.responses import IntegrationFailure, IntegrationTimeout
@@ -36,10 +38,18 @@ class Integrate:
         timeout_ms: int,
         tracer: Tracer,
         targets: Mapping[str, Target] | None = None,
+        stream: bool = False,
     ) -> None:
-        """A static `endpoint_name` has its `target`; a dynamic one (None) looks in `targets`."""
+        """A static `endpoint_name` has its `target`; a dynamic one (None) looks in `targets`.
+
+        `stream`: the URI's action is `invocations-response-stream`
+        (InvokeEndpointWithResponseStream). An AWS integration does not stream to the
+        client: the eventstream answer is read whole and passed on as the integration's
+        body, each part told to the invocation's `part_listener` as it arrives.
+        """
         self.target = target
-        self._invoke_now: NowInvoke | None = getattr(target, "invoke_now", None)
+        self.stream = stream
+        self._invoke_now: NowInvoke | None = None if stream else getattr(target, "invoke_now", None)
         self.tracer = tracer
         self.endpoint_name = endpoint_name
         self.targets = targets or {}
@@ -88,10 +98,10 @@ class Integrate:
                 with self.tracer.span("SageMaker Runtime", ctx.trace, endpoint=name):
                     answer = None if now is None else now(name, request.body, request.headers)
                     if answer is None:
-                        answer = await self._invoke(target, name, request)
+                        answer = await self._invoke(target, name, request, ctx)
             else:
                 # No span to make: not even the shared no-op's enter and exit.
-                answer = await self._invoke(target, name, request)
+                answer = await self._invoke(target, name, request, ctx)
         except TimeoutError:
             ctx.integration_error = "timeout"
             raise IntegrationTimeout() from None
@@ -103,7 +113,30 @@ class Integrate:
         ctx.endpoint_response = answer
 
     async def _invoke(
-        self, target: Target, name: str, request: IntegrationRequest
+        self, target: Target, name: str, request: IntegrationRequest, ctx: Invocation
     ) -> InvocationResponse:
         async with asyncio.timeout(self.timeout_s):
-            return await target.invoke(name, request.body, request.headers)
+            if not self.stream:
+                return await target.invoke(name, request.body, request.headers)
+            answer = await target.invoke_stream(name, request.body, request.headers)
+            if isinstance(answer, InvocationResponse):
+                return answer
+            return await _read_stream(answer, ctx.part_listener)
+
+
+async def _read_stream(
+    stream: ResponseStream, listener: Callable[[bytes], None] | None
+) -> InvocationResponse:
+    """A stream's parts as one eventstream body (what InvokeEndpointWithResponseStream's HTTP
+    answer carries), told to `listener` one by one as they arrive."""
+    frames = []
+    try:
+        async for item in stream:
+            frames.append(eventstream.event(item))
+            if listener is not None and isinstance(item, bytes):
+                listener(item)
+    finally:
+        stream.cancel()
+    headers = [(k, v) for k, v in stream.headers if k.lower() != "content-type"]
+    headers.insert(0, ("Content-Type", eventstream.CONTENT_TYPE))
+    return InvocationResponse(stream.status, headers, b"".join(frames))
