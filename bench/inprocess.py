@@ -36,7 +36,7 @@ from sagegate.spec import Spec
 class InProcessFigures:
     """CPU µs per request, whole process and event-loop thread."""
 
-    build: str  # sagegate.native.STATUS in the measuring process
+    build: str  # sagegate.native.RUNNING in the measuring process
     concurrency: int
     requests: int
     cpu_us: float
@@ -104,7 +104,7 @@ async def _drive(
             await gateway.shutdown()
     done = requests_per_task * concurrency
     return InProcessFigures(
-        native.STATUS, concurrency, done, cpu * 1e6 / done, loop_thread * 1e6 / done
+        native.RUNNING, concurrency, done, cpu * 1e6 / done, loop_thread * 1e6 / done
     )
 
 
@@ -119,7 +119,7 @@ def measure_here(requests: int, concurrency: int) -> InProcessFigures:
 def measure_in_process(requests: int = 20_000, concurrency: int = 32) -> list[InProcessFigures]:
     """The figures on the compiled build (when there is a current one) and on pure Python."""
     args = [f"--requests={requests}", f"--concurrency={concurrency}"]
-    builds = [False, True] if native.STATUS.startswith("compiled") else [True]
+    builds = [False, True] if native.RUNNING.startswith("compiled") else [True]
     return [
         InProcessFigures.from_json(run_isolated("bench.inprocess", args, pure=pure))
         for pure in builds

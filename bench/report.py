@@ -171,7 +171,7 @@ def environment(client: str, seconds: float, warmup: float) -> dict[str, Any]:
         "seconds": seconds,
         "warmup_seconds": warmup,
         "server": "uvicorn, loop=uvloop, http=httptools, 1 worker, access log of uvicorn off",
-        "sagegate_build": native.STATUS,
+        "sagegate_build": native.RUNNING,
         "gateway_access_log": "sagegate's access log on, to a file",
         "sigv4": "URL presigned once per run; the gateway verifies it on every request",
     }

@@ -74,9 +74,9 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
     assert document["model"]["pairs_per_second"] > 0
     # The pure-Python build always, and first the compiled one when this tree has a current one.
     builds = [figures["build"] for figures in document["in_process"]]
-    compiled = native.STATUS.startswith("compiled")
-    assert builds == ([native.STATUS] if compiled else []) + ["pure Python (SAGEGATE_PURE is set)"]
-    assert document["environment"]["sagegate_build"] == native.STATUS
+    compiled = native.RUNNING.startswith("compiled")
+    assert builds == ([native.RUNNING] if compiled else []) + ["pure Python (SAGEGATE_PURE is set)"]
+    assert document["environment"]["sagegate_build"] == native.RUNNING
     for in_process in document["in_process"]:
         assert in_process["requests"] == 64
         assert 0 < in_process["loop_thread_us_per_request"] <= in_process["cpu_us_per_request"]
