@@ -46,12 +46,16 @@ class ModelLoadError(Exception):
 
 
 class InferenceError(Exception):
-    """The user's script failed while answering; carries the status the container gives."""
+    """The user's script failed while answering; carries the status the container gives,
+    and the script's own exception as ``__cause__`` (the server logs its traceback)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, cause: BaseException | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        # Set here, not by `raise ... from`: compiled with mypyc, `raise ... from` leaves
+        # __cause__ unset, and the traceback of the user's exception would be lost.
+        self.__cause__ = cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +255,7 @@ class InferenceHandler:
                 custom_attributes=None if context is None else context.response_custom_attributes,
             )
         except Exception as exc:
-            raise InferenceError(_status_of(exc), _message_of(exc)) from exc
+            raise InferenceError(_status_of(exc), _message_of(exc), exc) from exc
 
 
 def _call(hook: _Bound, context: InvocationContext | None, *args: Any) -> Any:
