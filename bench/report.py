@@ -1,4 +1,5 @@
-"""The printed tables, the targets of issue 6, and bench/results/latest.json."""
+"""The printed tables, this run against sagegate's performance goals, and
+bench/results/latest.json."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ from sagegate import native
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """One target of issue 6 and where it stands (None: not measured in this run)."""
+class Goal:
+    """One of sagegate's performance goals (set for a 2-core machine) and this run's figure."""
 
     name: str
     goal: str
     measured: str
-    met: bool | None
+    reached: bool
 
 
 def _run(runs: Sequence[ScenarioRun], key: str, concurrency: int) -> ScenarioRun | None:
@@ -35,17 +36,17 @@ def _run(runs: Sequence[ScenarioRun], key: str, concurrency: int) -> ScenarioRun
     return None
 
 
-def targets(
+def goals(
     runs: Sequence[ScenarioRun], model: ModelFigures | None, *, high: int, low: int
-) -> list[Target]:
-    """Issue 6's targets, judged on this run's figures."""
+) -> list[Goal]:
+    """The goals this run measured a figure for, each with that figure."""
     out = []
     s2 = _run(runs, "iam-inprocess", high)
     if s2 is not None:
         ratio = s2.ratio_to_ceiling
         out.append(
-            Target(
-                f"scenario 2 at c={high}",
+            Goal(
+                f"{s2.scenario.title}, c={high}",
                 ">= 10,000 req/s and >= 19% of the ceiling",
                 f"{s2.result.rps:,.0f} req/s, "
                 + (f"{ratio:.1%} of the ceiling" if ratio is not None else "no ceiling run"),
@@ -55,8 +56,8 @@ def targets(
     s3 = _run(runs, "iam-http", high)
     if s3 is not None:
         out.append(
-            Target(
-                f"scenario 3 at c={high}",
+            Goal(
+                f"{s3.scenario.title}, c={high}",
                 ">= 5,000 req/s",
                 f"{s3.result.rps:,.0f} req/s",
                 s3.result.rps >= 5_000,
@@ -66,8 +67,8 @@ def targets(
     if s2_low is not None and s5_low is not None:
         added = s2_low.result.p50_ms - s5_low.result.p50_ms
         out.append(
-            Target(
-                f"gateway adds (p50, c={low})",
+            Goal(
+                f"latency the gateway adds (p50, c={low})",
                 "<= 0.300 ms over the endpoint direct",
                 f"{added:.3f} ms ({s2_low.result.p50_ms:.3f} - {s5_low.result.p50_ms:.3f})",
                 added <= 0.3,
@@ -75,16 +76,16 @@ def targets(
         )
     if model is not None:
         out.append(
-            Target(
-                "model batch",
+            Goal(
+                "default model, a batch",
                 ">= 1,000,000 pairs/s",
                 f"{model.pairs_per_second:,.0f} pairs/s",
                 model.pairs_per_second >= 1_000_000,
             )
         )
         out.append(
-            Target(
-                "model, 3-item request",
+            Goal(
+                "default model, a 3-item request",
                 "<= 100 µs (input_fn + predict_fn + output_fn)",
                 f"{model.request_total_us:.1f} µs",
                 model.request_total_us <= 100,
@@ -150,13 +151,14 @@ def model_table(model: ModelFigures) -> str:
     )
 
 
-def targets_table(found: Sequence[Target]) -> str:
-    """Each target: goal, measured, met or not."""
-    lines = []
-    for target in found:
-        state = "n/a" if target.met is None else ("MET" if target.met else "NOT MET")
-        lines.append(f"{state:<8} {target.name:<28} {target.measured}   (target {target.goal})")
-    return "\n".join(lines)
+def goals_table(found: Sequence[Goal]) -> str:
+    """Each goal: reached or below, this run's figure, the goal."""
+    width = max(len(goal.name) for goal in found)
+    return "\n".join(
+        f"{'reached' if goal.reached else 'below':<8} {goal.name:<{width}}  {goal.measured}"
+        f"   (goal: {goal.goal})"
+        for goal in found
+    )
 
 
 def environment(client: str, seconds: float, warmup: float) -> dict[str, Any]:
@@ -185,7 +187,7 @@ def write_json(
     profile: Profile | None,
     in_process: Sequence[InProcessFigures],
     model: ModelFigures | None,
-    found: Sequence[Target],
+    found: Sequence[Goal],
 ) -> None:
     """bench/results/latest.json."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,8 +197,9 @@ def write_json(
         "profile": profile.to_json() if profile is not None else None,
         "in_process": [figures.to_json() for figures in in_process],
         "model": model.to_json() if model is not None else None,
-        "targets": [
-            {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met} for t in found
+        "goals": [
+            {"name": g.name, "goal": g.goal, "measured": g.measured, "reached": g.reached}
+            for g in found
         ],
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
