@@ -49,7 +49,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed-runtime
 	$(BIN)/sagegate serve $(ARGS)
 
-# The compiled build of the request path (mypyc, ~1 min): rebuilt when a source changed,
+# The compiled build of the request path (mypyc, 1 to 3 minutes here): rebuilt when a source changed,
 # skipped with a message when it cannot be built (sagegate then runs as pure Python), unless
 # SAGEGATE_REQUIRE_NATIVE=1 (CI), which makes that an error.
 native: $(VENV)/.installed-native

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 
-# The command that installs the extra from a clone, which is how sagegate is installed.
-INSTALL_HINT = "run `make cdk` (or `.venv/bin/pip install -e '.[cdk]'`) in the sagegate clone"
-
 # jsii starts Node.js when aws_cdk is imported and, on a Node.js release past its end of life
 # for jsii, prints an 11-line banner on every run. sagegate's CDK path is tested on Node.js
 # 20, so for it the banner is noise; a value the user set is kept.
@@ -21,11 +18,12 @@ try:
     import aws_cdk  # noqa: F401
     import constructs  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    # Named as it works from a clone, which is how sagegate is installed.
     raise ImportError(
-        f"sagegate.cdk needs the AWS CDK (aws-cdk-lib>=2.273.0,<3 and constructs>=10,<11): "
-        f"{INSTALL_HINT}"
+        "sagegate.cdk needs the AWS CDK (aws-cdk-lib>=2.273.0,<3 and constructs>=10,<11): "
+        "run `make cdk` (or `.venv/bin/pip install -e '.[cdk]'`) in the sagegate clone"
     ) from exc
 
-from sagegate.cdk.construct import ApiGatewayToSageMakerEndpoint  # noqa: E402
+from sagegate.cdk.construct import ApiGatewayToSageMakerEndpoint
 
 __all__ = ["ApiGatewayToSageMakerEndpoint"]
