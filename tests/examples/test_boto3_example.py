@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 
+from tests.examples.support import EXAMPLES, run
 from tests.servers import free_port, run_sagegate
-
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "boto3_endpoint.py"
 
 
 def test_the_boto3_script_gets_three_ratings_from_the_local_runtime() -> None:
@@ -26,15 +23,7 @@ def test_the_boto3_script_gets_three_ratings_from_the_local_runtime() -> None:
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": f"http://127.0.0.1:{port}",
         }
-        result = subprocess.run(
-            [sys.executable, str(SCRIPT)],
-            env=script_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    assert result.returncode == 0, result.stderr
-    predictions = json.loads(result.stdout)["predictions"]
+        printed = run([sys.executable, str(EXAMPLES / "boto3_endpoint.py")], env=script_env).stdout
+    predictions = json.loads(printed)["predictions"]
     assert len(predictions) == 3
     assert all(1 <= prediction["scores"][0] <= 5 for prediction in predictions)

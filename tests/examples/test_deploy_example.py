@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -15,7 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-DEPLOY = Path(__file__).resolve().parents[2] / "examples" / "deploy"
+from tests.examples.support import EXAMPLES, run
+
+DEPLOY = EXAMPLES / "deploy"
 # The feature flags the CDK CLI counts as "not configured" (aws-cdk-cli's displayFlagsMessage):
 # unset, and with a default other than the recommended value. These it never counts.
 OBSOLETE_FLAGS = (
@@ -34,14 +35,7 @@ def _env() -> dict[str, str]:
 
 @cache
 def _sagegate_synth() -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "sagegate", "synth"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env=_env(),
-    )
+    result = run([sys.executable, "-m", "sagegate", "synth"], env=_env())
     # sagegate silences jsii's end-of-life banner for the Node.js it is tested on.
     assert "Node 20 is end-of-life" not in result.stderr
     template: dict[str, Any] = json.loads(result.stdout)
@@ -66,17 +60,7 @@ def test_app_py_with_cdk_json_synthesizes_what_sagegate_synth_prints(tmp_path: P
     context = json.loads((DEPLOY / "cdk.json").read_text(encoding="utf-8"))["context"]
     # What the CDK CLI hands the app: the output directory and cdk.json's context.
     env = _env() | {"CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": json.dumps(context)}
-    result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=DEPLOY,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
+    run([sys.executable, "app.py"], cwd=DEPLOY, env=env)
     template = json.loads((tmp_path / "MovieRatings.template.json").read_text(encoding="utf-8"))
     assert template == _sagegate_synth()
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
@@ -95,10 +79,7 @@ def test_cdk_synth_with_the_cdk_cli_prints_the_template_and_no_flags_notice(
         "npx", "--yes", "aws-cdk@2", "synth", "--no-notices", "--no-path-metadata",
         "--no-version-reporting", "--output", str(tmp_path),
     ]  # fmt: skip
-    result = subprocess.run(
-        command, cwd=DEPLOY, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run(command, cwd=DEPLOY, env=env, timeout=240)
 
     template = json.loads((tmp_path / "MovieRatings.template.json").read_text(encoding="utf-8"))
     assert template == _sagegate_synth()

@@ -5,8 +5,6 @@ example's own pytest file)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import requests
@@ -14,9 +12,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from tests.examples.support import EXAMPLES, run_pytest
 from tests.servers import free_port, run_sagegate
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "own-model"
+EXAMPLE = EXAMPLES / "own-model"
 # The identity `serve` lets call: the standard AWS credentials of its environment.
 ACCESS_KEY, SECRET_KEY = "AKIAEXAMPLEOWNMODEL1", "example-secret-key-of-the-own-model-test"
 
@@ -50,13 +49,4 @@ def test_the_example_api_answers_a_signed_request_with_the_models_score(tmp_path
 
 
 def test_the_examples_own_tests_pass_where_a_user_runs_them() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_api.py"],
-        cwd=EXAMPLE,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "3 passed" in result.stdout
+    assert "3 passed" in run_pytest("test_api.py", cwd=EXAMPLE)

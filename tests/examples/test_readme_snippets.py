@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
+from tests.examples.support import EXAMPLES, run_pytest
+
+README = EXAMPLES.parent / "README.md"
 
 
 def _blocks(language: str) -> list[str]:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = README.read_text(encoding="utf-8")
     return re.findall(rf"^```{language}\n(.*?)^```$", readme, flags=re.MULTILINE | re.DOTALL)
 
 
@@ -35,13 +34,4 @@ def test_the_readmes_pytest_snippet_passes_beside_the_example_spec(tmp_path: Pat
     test_file = tmp_path / "test_readme_snippet.py"
     test_file.write_text(snippet, encoding="utf-8")
     # As a user runs it: from the directory that holds api.yaml.
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-        cwd=EXAMPLES / "own-model",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "2 passed" in result.stdout
+    assert "2 passed" in run_pytest(test_file, cwd=EXAMPLES / "own-model")
