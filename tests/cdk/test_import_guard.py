@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -23,3 +24,17 @@ def test_sagegate_itself_imports_without_aws_cdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_sagegate_cdk_quiets_jsiis_banner_for_the_node_it_is_tested_on() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sagegate.cdk"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Node 20 is end-of-life" not in result.stderr
