@@ -190,7 +190,8 @@ def test_a_failed_build_keeps_the_previous_one_and_is_not_an_error_unless_strict
 @pytest.mark.skipif(
     os.environ.get(build.REQUIRE_VARIABLE, "") in ("", "0")
     or os.environ.get(native.PURE_VARIABLE, "") not in ("", "0"),
-    reason=f"the compiled build is optional here ({build.REQUIRE_VARIABLE} is not set)",
+    reason=f"the compiled build is not required here ({build.REQUIRE_VARIABLE} unset, or "
+    f"{native.PURE_VARIABLE} set)",
 )
 def test_where_the_compiled_build_is_required_it_runs() -> None:
     """CI sets SAGEGATE_REQUIRE_NATIVE=1: a build that is missing or stale fails the suite
