@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 RECBOLE := recbole==1.2.1
 PIP_INSTALL := $(BIN)/pip install --quiet --no-warn-conflicts
 # The tests of the modules the compiled build covers, run a second time on the pure sources.
-PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py tests/test_timeouts.py
+PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py
 # jsii (the CDK's Python-to-Node bridge) prints an 11-line banner on every run when Node.js is
 # past its end of life for jsii; it says nothing about sagegate. Node 20 is the one we test on.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
@@ -49,9 +49,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed-runtime
 	$(BIN)/sagegate serve $(ARGS)
 
-# The compiled build of the request path (mypyc, 1 to 3 minutes here): rebuilt when a source changed,
-# skipped with a message when it cannot be built (sagegate then runs as pure Python), unless
-# SAGEGATE_REQUIRE_NATIVE=1 (CI), which makes that an error.
+# The compiled build of the request path (mypyc, 1 to 3 minutes here): rebuilt when a source
+# changed, skipped with a message when it cannot be built (sagegate then runs as pure Python),
+# unless SAGEGATE_REQUIRE_NATIVE=1 (CI), which makes that an error.
 native: $(VENV)/.installed-native
 	SAGEGATE_PURE=1 $(BIN)/python -m sagegate.native.build
 
@@ -62,6 +62,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
+	@# Each example is a project of its own (two of them have a code/inference.py).
+	for example in examples/*.py examples/*/; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
 unit: $(VENV)/.installed-dev native
 	$(BIN)/pytest $(PYTEST_ARGS)

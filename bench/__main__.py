@@ -8,13 +8,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import report
+from bench import report, routing
 from bench.inprocess import InProcessFigures, measure_in_process
+from bench.metrics import MetricsFigures, measure_metrics
+from bench.metrics import render as render_metrics
 from bench.model import ModelFigures, measure_model
 from bench.plot import plot
 from bench.profile import Profile, profile_request
 from bench.runner import ScenarioRun, choose_client, run_scenarios
 from bench.scenarios import SCENARIOS
+from bench.streaming import StreamingFigures, measure_streaming
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -44,6 +47,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-load", action="store_true", help="no servers, no load runs")
     parser.add_argument("--skip-profile", action="store_true")
     parser.add_argument("--skip-model", action="store_true")
+    parser.add_argument("--skip-streaming", action="store_true")
+    parser.add_argument(
+        "--streaming-parts", type=int, default=2_000, help="parts per stream for parts/s"
+    )
+    parser.add_argument(
+        "--streaming-iterations", type=int, default=300, help="calls for the first-part medians"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
 
@@ -72,10 +82,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_profile:
         print("measuring the gateway in-process ...", file=sys.stderr, flush=True)
         in_process = measure_in_process(args.in_process_requests, max(args.concurrency))
+    metrics: MetricsFigures | None = None
+    if not args.skip_profile:
+        print("measuring metrics recording and shared limits ...", file=sys.stderr, flush=True)
+        metrics = measure_metrics()
     model: ModelFigures | None = None
     if not args.skip_model:
         print("measuring the default model ...", file=sys.stderr, flush=True)
         model = measure_model(args.model_pairs, request_iterations=args.model_iterations)
+    streaming: StreamingFigures | None = None
+    if not args.skip_streaming:
+        print("measuring response streaming ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="sagegate-bench-") as workdir:
+            streaming = measure_streaming(
+                Path(workdir),
+                parts=args.streaming_parts,
+                iterations=args.streaming_iterations,
+            )
     high, low = max(args.concurrency), min(args.concurrency)
     found = report.goals(runs, model, high=high, low=low)
     env = report.environment(client_name, args.seconds, args.warmup)
@@ -94,8 +117,21 @@ def main(argv: list[str] | None = None) -> int:
             f"The gateway in-process, CPU µs per request, concurrency {max(args.concurrency)}, "
             "no HTTP server\n" + report.in_process_table(in_process)
         )
+    if not args.skip_profile:
+        sections.append(routing.render(routing.measure_routing()))
+    if metrics is not None:
+        sections.append(render_metrics(metrics))
+    if runs:
+        workers = report.workers_table(runs)
+        if workers:
+            sections.append(workers)
     if model is not None:
         sections.append("Default model\n" + report.model_table(model))
+    if streaming is not None:
+        sections.append(
+            "Response streaming (InvokeEndpointWithResponseStream)\n"
+            + report.streaming_table(streaming)
+        )
     if found:
         sections.append(
             "This run against sagegate's performance goals (set for a 2-core machine; a busy "
@@ -110,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         profile=profile,
         in_process=in_process,
         model=model,
+        streaming=streaming,
         found=found,
+        metrics=metrics,
     )
     written = [json_path]
     if runs:

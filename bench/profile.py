@@ -31,6 +31,7 @@ from bench.isolated import run_isolated
 from bench.scenarios import API_TARGET, REGION, bench_identity
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import build_gateway
+from sagegate.gateway.build import MethodPlan
 from sagegate.gateway.chain import Step
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.steps.integrate import Integrate
@@ -120,12 +121,10 @@ def _timed_step(step: Step, row: str, samples: _Samples) -> Step:
     return timed
 
 
-def _instrument(gateway: Gateway, samples: _Samples) -> None:
-    """Wrap the steps and the work around them on this instance only."""
-    chain = gateway.chain
-    steps = chain.steps
-    for step in steps:
-        if isinstance(step, Integrate):
+def _instrument_steps(plan: MethodPlan, samples: _Samples) -> None:
+    """Time each step of one method (and the endpoint call inside integrate)."""
+    for step in plan.steps:
+        if isinstance(step, Integrate) and step.target is not None:
             invoke = step.target.invoke
 
             async def timed_invoke(*args: Any, _invoke: Any = invoke) -> Any:
@@ -147,16 +146,33 @@ def _instrument(gateway: Gateway, samples: _Samples) -> None:
                         samples.add(TARGET_INVOKE, time.perf_counter_ns() - started)
 
                 step._invoke_now = timed_invoke_now
-    chain.steps = tuple(
+    plan.steps = tuple(
         _timed_step(step, STEP_LABELS.get(type(step).__name__, type(step).__name__), samples)
-        for step in steps
+        for step in plan.steps
     )
-    run = chain.run
 
-    async def timed_run(ctx: Invocation) -> Any:
+
+def _instrument(gateway: Gateway, samples: _Samples) -> None:
+    """Wrap the steps and the work around them on this instance only."""
+    chain = gateway.chain
+    route = chain.route
+
+    def timed_route(ctx: Invocation) -> Any:
         started = time.perf_counter_ns()
         try:
-            return await run(ctx)
+            return route(ctx)
+        finally:
+            samples.add(STEP_LABELS["Route"], time.perf_counter_ns() - started)
+
+    chain.route = timed_route
+    for plan in gateway.plans:
+        _instrument_steps(plan, samples)
+    run = chain.run
+
+    async def timed_run(ctx: Invocation, *, test: bool = False) -> Any:
+        started = time.perf_counter_ns()
+        try:
+            return await run(ctx, test=test)
         finally:
             samples.add("chain", time.perf_counter_ns() - started)
 

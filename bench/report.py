@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.inprocess import InProcessFigures
+from bench.metrics import MetricsFigures
 from bench.model import ModelFigures
 from bench.profile import Profile
 from bench.runner import ScenarioRun
+from bench.streaming import StreamingFigures
 from sagegate import native
 
 
@@ -112,6 +114,39 @@ def scenario_table(runs: Sequence[ScenarioRun]) -> str:
     return "\n".join(lines)
 
 
+def workers_table(runs: Sequence[ScenarioRun]) -> str:
+    """`--workers 2` against one worker (scenario 6 against 2), with where the CPU went.
+
+    On a 2-core machine the load client shares the cores with the servers: the most two
+    workers can gain is what the client leaves of the second core, which the table shows.
+    """
+    lines = []
+    for two in runs:
+        if two.scenario.key != "workers-2":
+            continue
+        one = _run(runs, "iam-inprocess", two.result.concurrency)
+        if one is None or not one.result.rps:
+            continue
+        ratio = two.result.rps / one.result.rps
+        client_cores = two.result.client_cpu_seconds / max(two.result.seconds, 1e-9)
+        lines.append(
+            f"  c={two.result.concurrency}: {two.result.rps:,.0f} req/s with 2 workers, "
+            f"{one.result.rps:,.0f} with 1: {ratio:.2f}x (goal: >= 1.7x); server CPU "
+            f"{two.server_cpu_us_per_request:.0f} µs/request (2 workers) vs "
+            f"{one.server_cpu_us_per_request:.0f} (1); the load client used "
+            f"{client_cores:.2f} of the 2 cores"
+        )
+    if not lines:
+        return ""
+    # Other processes on the machine take cores from the second worker too.
+    load = os.getloadavg()[0]
+    return (
+        "--workers 2 against one worker (scenario 6 has a shared stage throttle on its path)\n"
+        + "\n".join(lines)
+        + f"\n  machine load average at the end: {load:.1f} on {os.cpu_count()} cores"
+    )
+
+
 def in_process_table(figures: Sequence[InProcessFigures]) -> str:
     """CPU µs per request of the ASGI app alone, per build: all threads, the event-loop thread."""
     header = f"{'build':<46} {'all threads':>12} {'event loop':>11} {'requests':>9}"
@@ -151,6 +186,23 @@ def model_table(model: ModelFigures) -> str:
     )
 
 
+def streaming_table(figures: StreamingFigures) -> str:
+    """Parts per second, and the first part's latency against the model's own."""
+    model = figures.model_first_part_us
+    lines = [
+        f"parts/s ({figures.streams} streams of {figures.parts:,} parts): "
+        f"{figures.in_process_parts_per_s:,.0f} in process, "
+        f"{figures.http_parts_per_s:,.0f} over HTTP",
+        f"first part, median of {figures.iterations} (µs): the model's own "
+        f"{model:.1f}; in process {figures.in_process_first_part_us:.1f} "
+        f"(+{figures.in_process_first_part_us - model:.1f}, "
+        f"{figures.in_process_first_part_us / model:.1f}x); over HTTP "
+        f"{figures.http_first_part_us:.1f} (+{figures.http_first_part_us - model:.1f}, "
+        f"{figures.http_first_part_us / model:.1f}x)",
+    ]
+    return "\n".join(lines)
+
+
 def goals_table(found: Sequence[Goal]) -> str:
     """Each goal: reached or below, this run's figure, the goal."""
     width = max(len(goal.name) for goal in found)
@@ -188,6 +240,8 @@ def write_json(
     in_process: Sequence[InProcessFigures],
     model: ModelFigures | None,
     found: Sequence[Goal],
+    streaming: StreamingFigures | None = None,
+    metrics: MetricsFigures | None = None,
 ) -> None:
     """bench/results/latest.json."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +251,8 @@ def write_json(
         "profile": profile.to_json() if profile is not None else None,
         "in_process": [figures.to_json() for figures in in_process],
         "model": model.to_json() if model is not None else None,
+        "streaming": streaming.to_json() if streaming is not None else None,
+        "metrics": metrics.to_json() if metrics is not None else None,
         "goals": [
             {"name": g.name, "goal": g.goal, "measured": g.measured, "reached": g.reached}
             for g in found

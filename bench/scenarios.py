@@ -5,6 +5,8 @@
 3. iam-http         the same, the endpoint in a separate `sagegate endpoint serve` over HTTP
 4. none-inprocess   as 2 with `authorization_type: NONE`
 5. endpoint-direct  `POST /endpoints/movie-ratings/invocations` on `sagegate endpoint serve`
+6. workers-2        as 2 with `--workers 2` and a stage throttle that never binds, so the
+                    limit all workers share is on every request's path
 
 The AWS_IAM scenarios are called with a URL presigned once per run (SigV4 query form, the
 signing key cached): the gateway still verifies the signature on every request, exactly as for
@@ -53,6 +55,7 @@ SCENARIOS = (
     Scenario(3, "iam-http", "movie-ratings, AWS_IAM, endpoint over HTTP"),
     Scenario(4, "none-inprocess", "movie-ratings, NONE, in-process endpoint"),
     Scenario(5, "endpoint-direct", "endpoint direct (InvokeEndpoint)"),
+    Scenario(6, "workers-2", "as 2, --workers 2, shared stage throttle"),
 )
 
 
@@ -65,8 +68,11 @@ def bench_identity() -> Identity:
     )
 
 
-def spec_mapping(*, authorization_type: str, endpoint_url: str | None) -> dict[str, object]:
-    """The movie-ratings spec: the blog templates, `required_parameters: [items]`."""
+def spec_mapping(
+    *, authorization_type: str, endpoint_url: str | None, throttled: bool = False
+) -> dict[str, object]:
+    """The movie-ratings spec: the blog templates, `required_parameters: [items]`; with
+    `throttled`, a stage throttle far above any rate the bench reaches."""
     spec: dict[str, object] = {
         "endpoint_name": DEFAULT_ENDPOINT_NAME,
         "resource_name": "predicted-ratings",
@@ -76,6 +82,11 @@ def spec_mapping(*, authorization_type: str, endpoint_url: str | None) -> dict[s
         "required_parameters": ["items"],
         "api": {"authorization_type": authorization_type},
     }
+    if throttled:
+        spec["api"] = {
+            "authorization_type": authorization_type,
+            "throttling": {"rate_limit": 1_000_000, "burst_limit": 1_000_000},
+        }
     if endpoint_url is not None:
         spec["endpoint"] = {"url": endpoint_url}
     return spec
@@ -201,7 +212,11 @@ def serve(scenario: Scenario, workdir: Path) -> Iterator[Served]:
         spec_path = workdir / f"{key}.yaml"
         spec_path.write_text(
             yaml.safe_dump(
-                spec_mapping(authorization_type=authorization, endpoint_url=endpoint_url)
+                spec_mapping(
+                    authorization_type=authorization,
+                    endpoint_url=endpoint_url,
+                    throttled=key == "workers-2",
+                )
             )
         )
         port = free_port()
@@ -209,6 +224,8 @@ def serve(scenario: Scenario, workdir: Path) -> Iterator[Served]:
         argv = _sagegate(
             "serve", str(spec_path), "--port", str(port), "--access-log", str(access_log)
         )
+        if key == "workers-2":
+            argv += ["--workers", "2"]
         servers.append(
             stack.enter_context(
                 running(key, argv, port=port, ready_target="/", workdir=workdir, env=env)

@@ -49,7 +49,8 @@ def serve_in_thread(app: ASGIApp, **config: Any) -> Iterator[str]:
 
     thread = threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    for _ in range(500):
+    # Bounded: a start that loads (or, on a fresh cache, trains) a model takes seconds.
+    for _ in range(6000):
         if server.started or errors or not thread.is_alive():
             break
         threading.Event().wait(0.01)

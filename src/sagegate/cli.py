@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -14,9 +16,14 @@ from sagegate.endpoint.cli import endpoint
 from sagegate.models.movielens.cli import model
 from sagegate.spec import SpecError
 
+if TYPE_CHECKING:
+    from sagegate.gateway.assemble import ServeOptions
+
 SPEC_ARGUMENT = click.argument(
     "spec", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+# A spec, a CloudFormation template, an OpenAPI document, or a `cdk.out` directory.
+API_ARGUMENT = click.argument("spec", required=False, type=click.Path(exists=True, path_type=Path))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,8 +36,84 @@ cli.add_command(endpoint)
 cli.add_command(model)
 
 
+def _pairs(items: tuple[str, ...], option: str) -> dict[str, str]:
+    return dict(_split(item, "=", option) for item in items)
+
+
+def api_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that pick and complete the API in a file (serve, invoke, export)."""
+    for option in reversed(
+        [
+            click.option(
+                "--api",
+                "api_id",
+                metavar="LOGICAL_ID",
+                help="The RestApi of a template with several.",
+            ),
+            click.option(
+                "--stage",
+                help="The stage (default: the template's one stage, OpenAPI basePath, or prod).",
+            ),
+            click.option(
+                "--stage-variable",
+                "stage_variables",
+                multiple=True,
+                metavar="K=V",
+                help="A stage variable (repeatable), e.g. for a ${stageVariables.host} URI.",
+            ),
+            click.option(
+                "--endpoint",
+                "endpoints",
+                multiple=True,
+                metavar="NAME=MODEL_DIR|http://HOST:PORT|aws",
+                help="What serves a SageMaker endpoint the API calls (repeatable).",
+            ),
+            click.option(
+                "--parameter",
+                "parameters",
+                multiple=True,
+                metavar="K=V",
+                help="A CloudFormation template parameter's value (repeatable).",
+            ),
+            click.option(
+                "--region", help="The region the API claims (default: AWS_REGION or us-east-1)."
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def serve_options(
+    spec: Path | None,
+    *,
+    api_id: str | None,
+    stage: str | None,
+    stage_variables: tuple[str, ...],
+    endpoints: tuple[str, ...],
+    parameters: tuple[str, ...],
+    region: str | None,
+    access_log: Path | None = None,
+    policy: Path | None = None,
+) -> ServeOptions:
+    """The command line's choices as one ServeOptions."""
+    from sagegate.gateway.assemble import ServeOptions
+
+    return ServeOptions(
+        spec_path=str(spec.resolve()) if spec else None,
+        access_log=str(access_log.resolve()) if access_log else None,
+        policy_path=str(policy.resolve()) if policy else None,
+        region=region,
+        api=api_id,
+        stage=stage,
+        stage_variables=_pairs(stage_variables, "--stage-variable"),
+        endpoints=_pairs(endpoints, "--endpoint"),
+        parameters=_pairs(parameters, "--parameter"),
+    )
+
+
 @cli.command()
-@SPEC_ARGUMENT
+@API_ARGUMENT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option(
@@ -44,7 +127,25 @@ cli.add_command(model)
     help="An IAM policy document limiting execute-api:Invoke by resource ARN.",
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
-@click.option("--region", help="The region the API claims (default: AWS_REGION or us-east-1).")
+@click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="ADDRESS|NETWORK|*",
+    help=(
+        "Also let these clients open the console and metrics at /_sagegate/ (repeatable; "
+        "default: loopback clients only). The API itself is unaffected."
+    ),
+)
+@click.option(
+    "--sigv4-literal-form",
+    is_flag=True,
+    help=(
+        "Also accept SigV4 signatures over the path and query exactly as sent (curl before "
+        "8.3 signs that way). AWS refuses them; off by default."
+    ),
+)
+@api_options
 def serve(
     spec: Path | None,
     host: str,
@@ -52,24 +153,33 @@ def serve(
     access_log: Path | None,
     policy: Path | None,
     workers: int,
-    region: str | None,
+    console_hosts: tuple[str, ...],
+    sigv4_literal_form: bool,
+    **choices: Any,
 ) -> None:
-    """Serve the REST API of SPEC (default: the movie-ratings API) and its endpoint."""
+    """Serve the REST API of SPEC and the endpoints it calls (default: movie ratings).
+
+    SPEC is a sagegate spec, a CloudFormation template (JSON or YAML, as `cdk synth` writes
+    cdk.out/STACK.template.json) or an OpenAPI 3.0 / Swagger 2.0 document with API Gateway
+    extensions, told apart by content.
+    """
     from sagegate.gateway.serve import run
 
     try:
-        code = run(
-            spec_path=spec,
-            host=host,
-            port=port,
-            access_log=access_log,
-            policy=policy,
-            workers=workers,
-            region=region,
+        options = serve_options(spec, access_log=access_log, policy=policy, **choices)
+        options = replace(
+            options, sigv4_literal_form=sigv4_literal_form, console_hosts=list(console_hosts)
         )
+        code = run(options, host=host, port=port, workers=workers)
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
+        _refuse(exc)
     sys.exit(code)
+
+
+def _refuse(exc: Exception) -> NoReturn:
+    """A definition that cannot be served: one line, exit status 2, no traceback."""
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(2)
 
 
 @cli.command()
@@ -79,6 +189,7 @@ def serve(
 @click.option("--body", "-d", default="", help="The request body.")
 @click.option("--method", "-X", default="GET", show_default=True, help="The HTTP method.")
 @click.option("--no-sign", is_flag=True, help="Send the request unsigned.")
+@api_options
 def invoke(
     args: tuple[str, ...],
     query: tuple[str, ...],
@@ -86,6 +197,7 @@ def invoke(
     body: str,
     method: str,
     no_sign: bool,
+    **choices: Any,
 ) -> None:
     """Run one request through the whole chain, like the console's Test button.
 
@@ -98,22 +210,74 @@ def invoke(
     if len(args) > 2:
         raise click.UsageError("give at most SPEC and PATH")
     spec_path = Path(args[0]) if len(args) == 2 else None
+    if spec_path is not None and not spec_path.exists():
+        raise click.BadParameter(f"{spec_path} does not exist", param_hint="SPEC")
     path = args[-1]
     try:
         queries = [_split(item, "=", "--query") for item in query]
         headers = dict(_split(item, ":", "--header") for item in header)
         code = run_invoke(
-            spec_path,
+            serve_options(spec_path, **choices),
             path,
             query=queries,
             headers=headers,
             body=body,
-            method=method,
+            method=method.upper(),
             sign=not no_sign,
         )
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
+        _refuse(exc)
     sys.exit(code)
+
+
+@cli.group()
+def export() -> None:
+    """Export the API of a file in another format."""
+
+
+@export.command("openapi")
+@API_ARGUMENT
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@click.option("--yaml", "as_yaml", is_flag=True, help="YAML instead of JSON.")
+@api_options
+def export_openapi(spec: Path | None, output: Path | None, as_yaml: bool, **choices: Any) -> None:
+    """The OpenAPI 3 document with API Gateway extensions that API Gateway exports for SPEC.
+
+    Serving the export answers as serving SPEC does (stage settings and usage plans travel in
+    the `x-sagegate-stage` extension, which API Gateway's importer ignores).
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from sagegate.api.openapi import api_to_openapi
+    from sagegate.gateway.assemble import load
+
+    try:
+        options = serve_options(spec, **choices)
+        load_options = options.load_options()
+        loaded = load(options.spec_path, load_options)
+    except SpecError as exc:
+        _refuse(exc)
+    version = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document = api_to_openapi(loaded.api, region=load_options.region, version=version)
+    if as_yaml:
+        import yaml
+
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    else:
+        text = json.dumps(document, indent=2) + "\n"
+    _emit(text, output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """A generated document: to standard output, or to FILE with a line saying so."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 def _split(item: str, separator: str, option: str) -> tuple[str, str]:
@@ -133,13 +297,13 @@ def synth(spec: Path | None, output: Path | None, stack_name: str) -> None:
     """Print the CloudFormation template the CDK construct makes for SPEC, as JSON."""
     import json
 
-    from sagegate.gateway.assemble import load_spec
+    from sagegate.spec import Spec
 
     try:
-        loaded = load_spec(spec)
+        loaded = Spec.default() if spec is None else Spec.from_file(spec)
         from sagegate.cdk.synth import synth_spec
     except SpecError as exc:
-        raise click.ClickException(str(exc)) from None
+        _refuse(exc)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
     # The construct prints AWS_SOLUTIONS_CONSTRUCTS_WARNING lines as upstream does; keep them
@@ -147,11 +311,7 @@ def synth(spec: Path | None, output: Path | None, stack_name: str) -> None:
     with contextlib.redirect_stdout(sys.stderr):
         template: Any = synth_spec(loaded, stack_name=stack_name)
     text = json.dumps(template, indent=1) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    _emit(text, output)
 
 
 def main() -> None:

@@ -146,11 +146,18 @@ class AwsTarget(_Strict):
 
 
 class EndpointTarget(_Strict):
-    """Local only: what serves `endpoint_name` (exactly one of the three)."""
+    """Local only: what serves `endpoint_name` (exactly one of the three).
+
+    `multi_model` makes `model_dir` a multi-model endpoint: each ``model_dir/NAME/`` is a model
+    directory that ``TargetModel: NAME.tar.gz`` selects, loaded on first use, with at most
+    `max_loaded_models` loaded at once (none: no bound).
+    """
 
     model_dir: Path | None = None
     url: str | None = None
     aws: AwsTarget | None = None
+    multi_model: bool = False
+    max_loaded_models: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> EndpointTarget:
@@ -162,6 +169,10 @@ class EndpointTarget(_Strict):
             )
         if self.url is not None and not re.match(r"^https?://[^/\s]+", self.url):
             raise ValueError(f"url {self.url!r} must be an http:// or https:// URL")
+        if self.multi_model and self.model_dir is None:
+            raise ValueError("multi_model needs model_dir (a directory of model directories)")
+        if self.max_loaded_models is not None and not self.multi_model:
+            raise ValueError("max_loaded_models applies to multi_model endpoints only")
         return self
 
 

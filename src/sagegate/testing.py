@@ -1,4 +1,4 @@
-"""An in-process client for users' own pytest suites: test templates against a spec.
+"""An in-process client for users' own pytest suites: test templates against an API.
 
     from sagegate.testing import GatewayTestClient
 
@@ -8,9 +8,11 @@
             assert response.status == 200
             assert len(response.json()["ratings"]) == 2
 
+The API is a spec, a CloudFormation template or an OpenAPI document (a path), or a `Spec`.
 Requests run through the very chain `sagegate serve` runs (routing, SigV4, validation, both
 templates, the endpoint, the integration response), without a socket. Requests are signed
 with a throwaway identity unless `sign=False`; `response.invocation` holds every stage.
+`endpoints={"name": "./model"}` binds SageMaker endpoint names as `serve --endpoint` does.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import quote, urlencode
 
+from sagegate.api.from_spec import api_from_spec
+from sagegate.api.load import LoadedApi
+from sagegate.api.options import LoadOptions
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.app import Gateway
-from sagegate.gateway.assemble import build_gateway, load_spec
+from sagegate.gateway.assemble import build_gateway, load
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.iam_policy import Policy
 from sagegate.sigv4 import Identity, SigV4Signer, StaticIdentityStore
@@ -77,19 +82,38 @@ class GatewayTestClient:
         spec: Spec | str | Path | None = None,
         *,
         target: Target | None = None,
+        endpoints: Mapping[str, str] | None = None,
         identity: Identity | None = None,
         region: str = "us-east-1",
         access_log: TextIO | None = None,
         policy: Policy | Mapping[str, Any] | None = None,
+        api: str | None = None,
+        stage: str | None = None,
+        stage_variables: Mapping[str, str] | None = None,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
-        self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
+        """`target` serves every endpoint name the API calls (else they are bound from
+        `endpoints`, the spec and the default model, as `sagegate serve` binds them)."""
+        options = LoadOptions(
+            region=region,
+            api=api,
+            stage=stage,
+            stage_variables=dict(stage_variables or {}),
+            parameters=dict(parameters or {}),
+        )
+        if isinstance(spec, Spec):
+            self.loaded = LoadedApi(api_from_spec(spec, region=region), "spec", None, spec)
+        else:
+            self.loaded = load(spec, options)
+        self.api = self.loaded.api
         self.identity = identity or throwaway_identity()
         self.region = region
         self.access_log = access_log if access_log is not None else io.StringIO()
         self.gateway: Gateway = build_gateway(
-            self.spec,
+            self.loaded,
             identities=StaticIdentityStore([self.identity]),
             access_log=self.access_log,
+            endpoints=endpoints,
             policy=policy,
             region=region,
             target=target,
@@ -158,3 +182,7 @@ class GatewayTestClient:
     def get(self, path: str, **options: Any) -> GatewayResponse:
         """A GET (the method the construct creates)."""
         return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> GatewayResponse:
+        """A POST."""
+        return self.request("POST", path, **options)

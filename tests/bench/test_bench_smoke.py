@@ -72,6 +72,9 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
         and profile["rows_us"]["authorize (SigV4 + policy)"] > 0
     )
     assert document["model"]["pairs_per_second"] > 0
+    metrics = document["metrics"]
+    assert 0 < metrics["record_us"] < metrics["prometheus_client_us"]
+    assert metrics["bucket_shared_us"] > 0 and metrics["quota_shared_us"] > 0
     # The pure-Python build always, and first the compiled one when this tree has a current one.
     builds = [figures["build"] for figures in document["in_process"]]
     compiled = native.RUNNING.startswith("compiled")

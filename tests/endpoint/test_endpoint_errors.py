@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,11 @@ import requests
 from botocore.exceptions import ClientError
 
 from sagegate.endpoint import MAX_BODY_BYTES
+from sagegate.gateway.assemble import build_gateway
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID
+from sagegate.spec import Spec
+from tests.endpoint.conftest import runtime_client
+from tests.servers import free_port, wait_until_up
 
 ECHO = """
     def model_fn(model_dir):
@@ -81,7 +91,7 @@ def test_unknown_and_invalid_names_are_validation_errors(
         assert _error(caught) == (
             "ValidationError",
             400,
-            "Endpoint no-such-endpoint of account 123456789012 not found.",
+            f"Endpoint no-such-endpoint of account {DEFAULT_ACCOUNT_ID} not found.",
         )
         with pytest.raises(ClientError) as caught:
             client.invoke_endpoint(EndpointName="bad_name", Body=b"{}")
@@ -136,12 +146,13 @@ def test_script_exceptions_are_model_errors_with_the_original_status(
         assert error["OriginalStatusCode"] == 400
         assert error["OriginalMessage"] == "instance 0 has no in0"
         assert error["LogStreamArn"] == (
-            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/failing"
+            f"arn:aws:logs:us-east-1:{DEFAULT_ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/failing"
         )
         assert error["Error"]["Message"].startswith(
             'Received client error (400) from primary with message "instance 0 has no in0". '
             "See https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
-            "#logEventViewer:group=/aws/sagemaker/Endpoints/failing in account 123456789012"
+            "#logEventViewer:group=/aws/sagemaker/Endpoints/failing"
+            f" in account {DEFAULT_ACCOUNT_ID}"
         )
         with pytest.raises(ClientError) as caught:
             client.invoke_endpoint(EndpointName="failing", Body=b'{"crash": true}')
@@ -206,3 +217,59 @@ def test_unknown_routes_and_methods_are_json_errors(
         answer = requests.post(f"{url}/ping", timeout=5)
         assert answer.status_code == 405
         _echo_ok(client_for(url))
+
+
+def test_the_standalone_endpoint_and_the_one_inside_serve_name_the_same_account(
+    write_model: Any, tmp_path: Path
+) -> None:
+    model_dir = write_model("failing", FAILING)
+    # `sagegate endpoint serve`, as a user runs it.
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    command = ["endpoint", "serve", "--model-dir", str(model_dir), "--port", str(port)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sagegate", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/ping", process)
+        deadline = time.monotonic() + 60
+        while requests.get(f"{url}/ping", timeout=5).status_code != 200:  # still loading
+            assert time.monotonic() < deadline, "the model did not load"
+            time.sleep(0.05)
+        with pytest.raises(ClientError) as caught:
+            runtime_client(url).invoke_endpoint(EndpointName="failing", Body=b'{"bad": true}')
+        standalone = caught.value.response["LogStreamArn"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    # The endpoint `sagegate serve` builds for a spec, with its defaults.
+    spec = Spec.model_validate(
+        {
+            "endpoint_name": "failing",
+            "resource_path": "{id}",
+            "request_mapping_template": "$input.body",
+            "endpoint": {"model_dir": str(model_dir)},
+            "api": {"authorization_type": "NONE"},
+        }
+    )
+    target = build_gateway(spec, identities=None, access_log=None, environ={}).targets[
+        spec.endpoint_name
+    ]
+
+    async def invoke() -> bytes:
+        await target.start()
+        try:
+            return (await target.invoke("failing", b'{"bad": true}', {})).body
+        finally:
+            await target.close()
+
+    inside_serve = json.loads(asyncio.run(invoke()))["LogStreamArn"]
+    expected = (
+        f"arn:aws:logs:us-east-1:{DEFAULT_ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/failing"
+    )
+    assert standalone == inside_serve == expected

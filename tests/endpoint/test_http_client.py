@@ -19,6 +19,7 @@ import pytest
 import uvloop
 
 from sagegate.endpoint.http_client import HttpClient, HttpClientError
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID
 
 ECHO = """
     def model_fn(model_dir):
@@ -135,7 +136,8 @@ def test_round_trips_status_headers_and_body(
         assert ("content-type", "application/json") in ok.headers
         assert missing.status == 400
         assert ("x-amzn-errortype", "ValidationError") in missing.headers
-        assert missing.body == b'{"message":"Endpoint nope of account 123456789012 not found."}'
+        message = f"Endpoint nope of account {DEFAULT_ACCOUNT_ID} not found."
+        assert missing.body == b'{"message":"' + message.encode() + b'"}'
         assert client.connections_made == 1  # the second request reused the first connection
 
     with serve_models({"echo": write_model("echo", ECHO)}) as (url, _):
@@ -529,5 +531,66 @@ def test_https_verifies_the_certificate(
             assert (await trusting.request("POST", "/", b"y", {})).body == b"y"
             assert trusting.connections_made == 1
             await trusting.close()
+
+    run(main())
+
+
+# -- streamed answers ------------------------------------------------------------------------
+
+
+def test_a_streamed_answer_is_read_as_it_arrives_and_its_connection_reused(
+    run: Callable[..., Any],
+) -> None:
+    async def main() -> None:
+        go_on = asyncio.Event()
+
+        async def chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                await read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+                await writer.drain()
+                await asyncio.wait_for(go_on.wait(), 10)  # until the client saw "hello"
+                go_on.clear()
+                writer.write(b"6\r\n world\r\n0\r\n\r\n")
+
+        server = RawServer(chunked)
+        async with server as url:
+            client = HttpClient(url)
+            for _ in range(2):
+                answer = await client.stream("POST", "/", b"", {})
+                assert (answer.status, answer.headers) == (200, [("Transfer-Encoding", "chunked")])
+                assert await answer.next_chunk() == b"hello"
+                go_on.set()
+                assert await answer.next_chunk() == b" world"
+                assert await answer.next_chunk() is None
+                assert await answer.next_chunk() is None
+            await client.close()
+        assert server.connections == 1
+
+    run(main())
+
+
+def test_a_streamed_answer_left_early_or_cut_drops_its_connection(
+    run: Callable[..., Any],
+) -> None:
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n")
+        await writer.drain()
+
+    async def main() -> None:
+        server = RawServer(cut)
+        async with server as url:
+            client = HttpClient(url)
+            answer = await client.stream("POST", "/", b"", {})
+            assert await answer.next_chunk() == b"part"
+            with pytest.raises(HttpClientError, match="mid-response"):
+                await answer.next_chunk()  # the handler returned: connection closed mid-body
+            left = await client.stream("POST", "/", b"", {})
+            assert await left.next_chunk() == b"part"
+            left.close()
+            assert await left.next_chunk() is None
+            await client.close()
+        assert server.connections == 2
 
     run(main())

@@ -1,7 +1,7 @@
 import re
 import uuid
 
-from sagegate.gateway.app import api_id_for
+from sagegate.api.from_spec import api_id_for
 from sagegate.spec import Spec
 from sagegate.testing import GatewayTestClient
 

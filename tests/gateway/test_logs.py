@@ -7,10 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sagegate.api.formats import CLF, JSON_WITH_STANDARD_FIELDS
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.logs import (
-    CLF,
-    JSON_WITH_STANDARD_FIELDS,
     MAX_BATCH_CHARS,
     AccessLog,
     AccessLogFormat,

@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -91,6 +92,32 @@ def test_serve_refuses_a_bad_spec_naming_the_key(env: dict[str, str], tmp_path: 
     assert re.search(r"endpoint_name: 'bad_name' is not a SageMaker endpoint name", result.stderr)
 
 
+def wait_for_line(
+    process: subprocess.Popen[str], prefix: str, deadline_s: float = 120
+) -> list[str]:
+    """The process's stderr lines up to the first that starts with `prefix` (bounded)."""
+    import threading
+    import time
+
+    seen: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            seen.append(line.rstrip("\n"))
+            if line.startswith(prefix):
+                found.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + deadline_s
+    while not found.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"no {prefix!r} line: {seen}")
+    return seen
+
+
 def test_two_workers_serve_and_stop_on_sigterm(env: dict[str, str], tmp_path: Path) -> None:
     spec = tmp_path / "api.yaml"
     spec.write_text(
@@ -119,12 +146,15 @@ def test_two_workers_serve_and_stop_on_sigterm(env: dict[str, str], tmp_path: Pa
             str(log),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/", process)
+        # Scripts wait for the ready line: it comes once both workers serve.
+        lines = wait_for_line(process, "sagegate: ready at ")
+        assert lines[-1] == f"sagegate: ready at http://127.0.0.1:{port}"
+        assert requests.get(f"http://127.0.0.1:{port}/prod/predicted-ratings/1", timeout=30).ok
 
         def get(user: int) -> int:
             url = f"http://127.0.0.1:{port}/prod/predicted-ratings/{user}"
@@ -137,10 +167,12 @@ def test_two_workers_serve_and_stop_on_sigterm(env: dict[str, str], tmp_path: Pa
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=60)
+        assert process.stderr is not None
+        process.stderr.close()
     assert code == 0
     # Every line whole: two workers appending to one file never cut each other's lines.
     statuses_logged = [json.loads(line)["status"] for line in log.read_text().splitlines()]
-    assert statuses_logged.count("200") == 200
+    assert statuses_logged.count("200") == 201
 
 
 def test_serve_refuses_a_bad_policy_before_starting(env: dict[str, str], tmp_path: Path) -> None:
@@ -155,3 +187,109 @@ def test_serve_refuses_a_bad_policy_before_starting(env: dict[str, str], tmp_pat
     )
     assert result.returncode != 0
     assert "--policy" in result.stderr and "Effect" in result.stderr
+
+
+def test_serve_a_template_lists_every_route_served_and_not(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        textwrap.dedent(
+            """\
+            Resources:
+              Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: mixed}}
+              Ping:
+                Type: AWS::ApiGateway::Resource
+                Properties:
+                  RestApiId: !Ref Api
+                  ParentId: !GetAtt Api.RootResourceId
+                  PathPart: ping
+              PingGet:
+                Type: AWS::ApiGateway::Method
+                Properties:
+                  RestApiId: !Ref Api
+                  ResourceId: !Ref Ping
+                  HttpMethod: GET
+                  AuthorizationType: NONE
+                  Integration:
+                    Type: MOCK
+                    RequestTemplates: {application/json: '{"statusCode": 200}'}
+                    IntegrationResponses:
+                      - {StatusCode: '200', ResponseTemplates: {application/json: pong}}
+              PingPost:
+                Type: AWS::ApiGateway::Method
+                Properties:
+                  RestApiId: !Ref Api
+                  ResourceId: !Ref Ping
+                  HttpMethod: POST
+                  AuthorizationType: COGNITO_USER_POOLS
+                  Integration: {Type: MOCK}
+              Stage:
+                Type: AWS::ApiGateway::Stage
+                Properties: {RestApiId: !Ref Api, StageName: dev}
+            """
+        )
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sagegate", "serve", str(template), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = wait_for_line(process, "sagegate: ready at ")
+        banner = "\n".join(lines)
+        base = f"http://127.0.0.1:{port}/dev"
+        assert f"route:     GET  {base}/ping  NONE  MOCK" in banner
+        assert (
+            f"not served: POST {base}/ping: a COGNITO_USER_POOLS authorizer is not emulated"
+            in banner
+        )
+        assert f"try:       curl {base}/ping" in banner
+        assert requests.get(f"{base}/ping", timeout=30).text == "pong"
+        refused = requests.post(f"{base}/ping", timeout=30)
+        assert (refused.status_code, refused.json()) == (500, {"message": "Internal server error"})
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+@pytest.mark.parametrize("literal", [False, True])
+def test_sigv4_literal_form_is_an_explicit_option(
+    env: dict[str, str], tmp_path: Path, literal: bool
+) -> None:
+    port = free_port()
+    args = [sys.executable, "-m", "sagegate", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*args, "--sigv4-literal-form"] if literal else args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = wait_for_line(process, "sagegate: ready at ")
+        banner = "\n".join(lines)
+        assert ("also accepting signatures over the URL as sent" in banner) is literal
+        curl_line = next(line for line in lines if "curl --aws-sigv4" in line)
+        command = shlex.split(curl_line.split("try:", 1)[1])
+        # Raw commas: curl 7.x signs the query as written, which AWS's canonical form
+        # (commas percent-encoded) does not match.
+        raw = [part.replace("%2C", ",") for part in command]
+        result = subprocess.run(
+            [raw[0], "-sS", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code}", *raw[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stdout == ("200" if literal else "403")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert process.stderr is not None
+        process.stderr.close()

@@ -30,7 +30,10 @@ IDENTITY = Identity(
 )
 REGION = "us-east-1"
 RATINGS_PATH = "/prod/predicted-ratings/321"
-QUERY = "items=101,131,162"
+# Commas percent-encoded, as botocore's serialisers and the banner's example write them: API
+# Gateway signs the query re-encoded, so a signature over raw commas (what botocore signs for
+# a URL given with them) is refused there (e.g. okigan/awscurl#138).
+QUERY = "items=101%2C131%2C162"
 
 
 def signed_get(url: str, identity: Identity = IDENTITY, **headers: str) -> requests.Response:

@@ -9,6 +9,9 @@ import time
 from typing import Any
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.utils import percent_encode
 
 from sagegate.sigv4 import (
     Identity,
@@ -26,6 +29,7 @@ from tests.sigv4.sigv4_helpers import (
     SERVICE,
     TEMP,
     botocore_signed,
+    credentials,
     received,
 )
 
@@ -342,3 +346,89 @@ def test_signing_key_is_derived_once_for_many_requests() -> None:
     assert check.key_cache.derivations == 1
     check.verify(signed(identity=TEMP, headers={"X-Amz-Security-Token": "tok-123"}))
     assert check.key_cache.derivations == 2
+
+
+def literal_signed(raw_path: str, raw_query: str, at: float = T0) -> SignedRequest:
+    """A GET signed over its path and query exactly as sent (what curl 7.x signs: the URL's
+    `state.up.path` and `state.up.query`, lib/http_aws_sigv4.c at curl-7_88_1)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(at))
+    scope = f"{stamp[:8]}/{REGION}/{SERVICE}/aws4_request"
+    canonical = (
+        f"GET\n{raw_path}\n{raw_query}\nhost:{HOSTNAME}\nx-amz-date:{stamp}\n\n"
+        f"host;x-amz-date\n{hashlib.sha256(b'').hexdigest()}"
+    )
+    to_sign = (
+        f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    )
+    key = f"AWS4{ALICE.secret_key}".encode()
+    for part in (stamp[:8], REGION, SERVICE, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={ALICE.access_key}/{scope}, "
+        f"SignedHeaders=host;x-amz-date, Signature={signature}"
+    )
+    headers = [("Host", HOSTNAME), ("X-Amz-Date", stamp), ("Authorization", authorization)]
+    return SignedRequest("GET", raw_path, raw_query, headers, b"")
+
+
+# Requests whose literal form differs from the canonical one AWS computes, and the canonical
+# path and query (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html,
+# "Create a canonical request"). `botocore` marks the cases botocore's SigV4Auth computes the
+# same canonical form for from the same URL (the others' URLs are not botocore's to send).
+LITERAL_ONLY = [
+    # "Each path segment must be URI-encoded twice (except for Amazon S3...)".
+    pytest.param("/prod/with%20space", "", "/prod/with%2520space", "", True, id="path-escape"),
+    pytest.param("/prod/caf%C3%A9", "", "/prod/caf%25C3%25A9", "", True, id="path-utf8"),
+    # "Normalize URI paths according to RFC 3986. Remove redundant and relative path
+    # components."
+    pytest.param("/prod/./a/../b//c", "", "/prod/b/c", "", True, id="path-dots"),
+    # "Sort the parameter names by character code point in ascending order. Parameters with
+    # duplicate names should be sorted by value."
+    pytest.param("/prod/x", "b=1&a=2", "/prod/x", "a=2&b=1", True, id="query-order"),
+    pytest.param("/prod/x", "k=2&k=1", "/prod/x", "k=1&k=2", True, id="query-repeated"),
+    # "If a parameter has no value, use an empty string" after its '='.
+    pytest.param("/prod/x", "bare", "/prod/x", "bare=", True, id="query-bare-name"),
+    # "URI-encode each parameter name and value ... Percent-encode all other characters with
+    # %XY, where X and Y are hexadecimal characters (0-9 and uppercase A-F)". botocore's
+    # percent_encode (which builds its query strings) encodes the same way, see the test below;
+    # API Gateway refusing a signature over raw commas: okigan/awscurl#138.
+    pytest.param("/prod/x", "items=101,131", "/prod/x", "items=101%2C131", False, id="comma"),
+    pytest.param("/prod/x", "z=%2a", "/prod/x", "z=%2A", False, id="lowercase-hex"),
+    pytest.param("/prod/x", "z=*", "/prod/x", "z=%2A", False, id="reserved"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "canonical_path", "canonical_query", "botocore"), LITERAL_ONLY
+)
+def test_a_signature_over_the_path_and_query_as_sent_is_refused(
+    path: str, query: str, canonical_path: str, canonical_query: str, botocore: bool
+) -> None:
+    request = literal_signed(path, query)
+    # The signature is good for the literal form, which the explicit option accepts...
+    assert verifier(accept_literal_form=True).verify(request) == ALICE
+    # ...and AWS, computing the canonical form, refuses it, saying what it expected.
+    error = refusal(request)
+    assert error.kind == "mismatch"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(T0))
+    expected = (
+        f"GET\n{canonical_path}\n{canonical_query}\nhost:{HOSTNAME}\nx-amz-date:{stamp}\n\n"
+        f"host;x-amz-date\n{hashlib.sha256(b'').hexdigest()}"
+    )
+    assert f"The Canonical String for this request should have been\n'{expected}'" in error.message
+    if botocore:
+        sent = AWSRequest(
+            method="GET",
+            url=f"https://{HOSTNAME}{path}" + (f"?{query}" if query else ""),
+            headers={"Host": HOSTNAME, "X-Amz-Date": stamp},
+        )
+        auth = SigV4Auth(credentials(ALICE), SERVICE, REGION)
+        assert auth.canonical_request(sent) == expected
+
+
+def test_botocore_percent_encodes_query_values_as_aws_expects() -> None:
+    # The evidence for the last LITERAL_ONLY cases: botocore builds query strings with
+    # percent_encode, which leaves only A-Za-z0-9-_.~ bare.
+    assert percent_encode("101,131") == "101%2C131"
+    assert percent_encode("*") == "%2A"

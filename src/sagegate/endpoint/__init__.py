@@ -1,6 +1,8 @@
-"""The local SageMaker Runtime: host SageMaker model directories and answer InvokeEndpoint.
+"""The local SageMaker Runtime: host SageMaker model directories and answer InvokeEndpoint
+and InvokeEndpointWithResponseStream.
 
-In process: ``EndpointHost(...)`` and ``await host.invoke(name, body, headers)``;
+In process: ``EndpointHost(...)``, ``await host.invoke(name, body, headers)`` and
+``await host.invoke_stream(name, body, headers)``;
 over HTTP: ``create_app(host, verifier=...)`` under any ASGI server, or
 ``sagegate endpoint serve``.
 """
@@ -10,10 +12,12 @@ from sagegate.endpoint.host import (
     MAX_BODY_BYTES,
     PRODUCTION_VARIANT,
     EndpointHost,
-    LoadState,
     check_endpoint_name,
 )
+from sagegate.endpoint.loading import LoadState
+from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.response import InvocationResponse
+from sagegate.endpoint.streaming import InvocationStream
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -22,7 +26,9 @@ __all__ = [
     "InferenceError",
     "InferenceHandler",
     "InvocationResponse",
+    "InvocationStream",
     "LoadState",
     "ModelLoadError",
+    "MultiModel",
     "check_endpoint_name",
 ]

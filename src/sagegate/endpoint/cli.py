@@ -1,4 +1,5 @@
-"""``sagegate endpoint serve``: the local SageMaker Runtime on its own port."""
+"""``sagegate endpoint serve``: the local SageMaker Runtime on its own port;
+``sagegate endpoint invoke``: one invocation, printed as it arrives."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import click
 
 from sagegate.endpoint.handler import ModelLoadError
 from sagegate.endpoint.host import EndpointHost, check_endpoint_name
+from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.server import create_app
 from sagegate.server_settings import UVICORN_SETTINGS
 from sagegate.sigv4 import Identity, SigV4Verifier, StaticIdentityStore
 
 DEFAULT_ENDPOINT = "movie-ratings"
+# A request the default model answers (the blog's user 321 and movie 101).
+_DEFAULT_BODY = '{"instances": [{"in0": [321], "in1": [101]}]}'
 
 
 def _default_model_dir() -> Path:
@@ -25,17 +29,35 @@ def _default_model_dir() -> Path:
     return default_model_dir()
 
 
+def _multi_model(
+    model_dir: Path | None, multi_model: bool, max_loaded_models: int | None
+) -> Path | MultiModel | None:
+    """What --model-dir serves: one model, or with --multi-model every DIR/NAME/."""
+    if max_loaded_models is not None and not multi_model:
+        raise click.BadParameter("needs --multi-model", param_hint="--max-loaded-models")
+    if not multi_model:
+        return model_dir
+    if model_dir is None:
+        raise click.BadParameter(
+            "needs --model-dir (a directory of model directories)", param_hint="--multi-model"
+        )
+    if not model_dir.is_dir():
+        raise click.BadParameter(f"{model_dir} is not a directory", param_hint="--model-dir")
+    return MultiModel(model_dir, max_loaded_models)
+
+
 def _endpoints(
-    model_dir: Path | None, name: str | None, models: tuple[str, ...]
-) -> dict[str, Path]:
-    endpoints: dict[str, Path] = {}
+    serves: Path | MultiModel | None, name: str | None, models: tuple[str, ...]
+) -> dict[str, Path | MultiModel]:
+    endpoints: dict[str, Path | MultiModel] = {}
     for item in models:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise click.BadParameter(f"expected NAME=DIR, got {item!r}", param_hint="--model")
         endpoints[key] = Path(value)
-    if model_dir is not None:
-        endpoints[name or model_dir.resolve().name] = model_dir
+    if serves is not None:
+        directory = serves.model_dir if isinstance(serves, MultiModel) else serves
+        endpoints[name or directory.resolve().name] = serves
     elif not endpoints:
         endpoints[name or DEFAULT_ENDPOINT] = _default_model_dir()
     for key in endpoints:
@@ -102,6 +124,18 @@ def endpoint() -> None:
 )
 @click.option("--name", help="The endpoint name for --model-dir (default: the directory name).")
 @click.option("--model", "models", multiple=True, metavar="NAME=DIR", help="Host another endpoint.")
+@click.option(
+    "--multi-model",
+    is_flag=True,
+    help="--model-dir is a multi-model endpoint: each DIR/NAME/ is a model directory, chosen "
+    "by TargetModel NAME.tar.gz and loaded on first use.",
+)
+@click.option(
+    "--max-loaded-models",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="With --multi-model: keep at most K models loaded (least recently used unloaded).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option(
@@ -121,6 +155,8 @@ def serve(
     model_dir: Path | None,
     name: str | None,
     models: tuple[str, ...],
+    multi_model: bool,
+    max_loaded_models: int | None,
     host: str,
     port: int,
     timeout: float,
@@ -132,7 +168,7 @@ def serve(
     """Serve SageMaker model directories as endpoints that boto3 can invoke unchanged."""
     import uvicorn
 
-    endpoints = _endpoints(model_dir, name, models)
+    endpoints = _endpoints(_multi_model(model_dir, multi_model, max_loaded_models), name, models)
     identities, source = _identities(verify_sigv4, access_key, secret_key)
     runtime = EndpointHost(endpoints, invocation_timeout=timeout, region=region)
     verifier = (
@@ -142,8 +178,13 @@ def serve(
     )
     url = f"http://{host}:{port}"
     click.echo(f"SageMaker Runtime at {url}  (boto3: endpoint_url={url!r})")
-    for key, path in endpoints.items():
-        click.echo(f"  endpoint {key}: {path}  -> POST {url}/endpoints/{key}/invocations")
+    for key, serves in endpoints.items():
+        click.echo(f"  endpoint {key}: {_describe(serves)}")
+        click.echo(f"    InvokeEndpoint:                   POST {url}/endpoints/{key}/invocations")
+        click.echo(
+            f"    InvokeEndpointWithResponseStream: "
+            f"POST {url}/endpoints/{key}/invocations-response-stream"
+        )
     if verifier is None:
         click.echo("SigV4: ignored (any or no signature is accepted).")
     else:
@@ -163,3 +204,92 @@ def serve(
     if failure is not None:
         click.echo(f"error: cannot serve: {failure}", err=True)
         sys.exit(1)
+
+
+def _describe(serves: Path | MultiModel) -> str:
+    if not isinstance(serves, MultiModel):
+        return str(serves)
+    names = sorted(p.name for p in serves.model_dir.iterdir() if p.is_dir())
+    bound = (
+        "" if serves.max_loaded_models is None else f", at most {serves.max_loaded_models} loaded"
+    )
+    shown = ", ".join(f"{n}.tar.gz" for n in names[:5]) + (", ..." if len(names) > 5 else "")
+    return (
+        f"{serves.model_dir} (multi-model: {len(names)} model directories{bound}; "
+        f"TargetModel {shown or 'NAME.tar.gz'})"
+    )
+
+
+@endpoint.command()
+@click.argument("name")
+@click.option(
+    "--model-dir",
+    type=click.Path(path_type=Path),
+    help="Run this model directory in-process (default: the movie-ratings model).",
+)
+@click.option(
+    "--url",
+    help="Instead, call the container at URL (its /invocations, as SageMaker does).",
+)
+@click.option("--multi-model", is_flag=True, help="--model-dir is a multi-model endpoint.")
+@click.option("--target-model", metavar="M", help="TargetModel (multi-model endpoints).")
+@click.option("--body", "-d", help="The request body (default: a movie-ratings request, or {}).")
+@click.option("--content-type", default="application/json", show_default=True)
+@click.option("--accept", help="The Accept the model is asked for.")
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="InvokeEndpointWithResponseStream: print each part as it arrives.",
+)
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Seconds the model may take (in-process).",
+)
+def invoke(
+    name: str,
+    model_dir: Path | None,
+    url: str | None,
+    multi_model: bool,
+    target_model: str | None,
+    body: str | None,
+    content_type: str,
+    accept: str | None,
+    stream: bool,
+    timeout: float,
+) -> None:
+    """Invoke endpoint NAME once and print the answer (with --stream, part by part)."""
+    from sagegate.endpoint.invoke import Request, Target, run
+    from sagegate.endpoint.targets import ContainerTarget, LocalTarget, TargetUnreachable
+
+    if url is not None and (model_dir is not None or multi_model):
+        raise click.BadParameter("give --url or --model-dir, not both", param_hint="--url")
+    headers = {"Content-Type": content_type}
+    if accept is not None:
+        headers["X-Amzn-SageMaker-Accept" if stream else "Accept"] = accept
+    if target_model is not None:
+        headers["X-Amzn-SageMaker-Target-Model"] = target_model
+    target: Target
+    if url is not None:
+        target = ContainerTarget(url)
+    else:
+        serves = _multi_model(model_dir, multi_model, None) or _default_model_dir()
+        try:
+            check_endpoint_name(name)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="NAME") from exc
+        target = LocalTarget(EndpointHost({name: serves}, invocation_timeout=timeout))
+    if body is None:
+        body = _DEFAULT_BODY if url is None and model_dir is None else "{}"
+    request = Request(name, body.encode("utf-8"), headers, stream)
+    try:
+        succeeded = asyncio.run(run(target, request, click.echo))
+    except ModelLoadError as exc:
+        click.echo(f"error: cannot load the model: {exc}", err=True)
+        sys.exit(1)
+    except TargetUnreachable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0 if succeeded else 1)

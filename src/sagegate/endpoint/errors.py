@@ -9,6 +9,7 @@ See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_Invoke
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,6 +35,18 @@ class RuntimeServiceError(Exception):
         self.status = status
         self.message = message
         self.fields = fields
+        # For a ModelError: how long the model's hooks ran (its ModelLatency).
+        self.model_seconds = 0.0
+
+    @property
+    def metric_status(self) -> int:
+        """The status CloudWatch counts the invocation under: for a ModelError the model's own
+        (Invocation4XXErrors are "requests where the model returned a 4xx"), 5xx when the
+        model gave none (a timeout); else the answer's."""
+        if self.fields is None or "OriginalStatusCode" not in self.fields:
+            return self.status
+        original = int(self.fields["OriginalStatusCode"])
+        return original if 400 <= original < 600 else 500
 
     def to_response(self, request_id: str) -> InvocationResponse:
         """Render as AWS does: JSON body, ``x-amzn-ErrorType`` and ``x-amzn-RequestId``."""
@@ -103,12 +116,47 @@ def oversize_body(request_id: str) -> RuntimeServiceError:
 
 
 def model_not_ready(name: str) -> RuntimeServiceError:
-    """ModelNotReadyException, 429: the model is still loading; retry later."""
+    """ModelNotReadyException, 429: the model is still loading; retry later.
+
+    A multi-model endpoint answers this too when a target model takes longer than the
+    invocation timeout to load (it goes on loading):
+    https://docs.aws.amazon.com/sagemaker/latest/dg/invoke-multi-model-endpoint.html
+    """
     return RuntimeServiceError(
         "ModelNotReadyException",
         429,
         f"Model for endpoint {name} is not ready yet: it is still loading. "
         "Wait and try your request again.",
+    )
+
+
+def target_model_not_supported(name: str) -> RuntimeServiceError:
+    """TargetModel sent to a single-model endpoint: AWS's recorded answer (its JSON body
+    also carries ``ErrorCode: TARGET_MODEL_HEADER_NOT_SUPPORTED``;
+    https://github.com/aws/amazon-sagemaker-examples/issues/1216 and issues/1026)."""
+    return validation_error(
+        f"Endpoint {name} is not a multi-model endpoint and does not support target model header."
+    )
+
+
+def target_model_missing(request_id: str) -> RuntimeServiceError:
+    """A multi-model endpoint invoked without TargetModel. AWS's recorded answer begins
+    "Request <request id> is missing a target model hea" (cut there in the only public record,
+    https://github.com/aws/sagemaker-tensorflow-serving-container/issues/166); "header." is
+    our completion."""
+    return validation_error(f"Request {request_id} is missing a target model header.")
+
+
+def target_model_unknown(target_model: str, location: str) -> RuntimeServiceError:
+    """A TargetModel with no model behind it. On AWS, SageMaker fails to download
+    ``<prefix>/<TargetModel>`` from S3; its wording for a missing model artifact (recorded for
+    CreateEndpoint: "Failed to download model data for container ... from URL ... Please
+    ensure that there is an object located at the URL ...") is kept, with the local
+    directory in place of the S3 URL. No public record of the exact InvokeEndpoint text was
+    found; the error type is ValidationError, the caller's mistake."""
+    return validation_error(
+        f'Failed to download model data for target model "{target_model}" from URL: '
+        f'"{location}". Please ensure that there is an object located at the URL.'
     )
 
 
@@ -125,6 +173,27 @@ def internal_failure() -> RuntimeServiceError:
     """InternalFailure, 500: a fault in the runtime itself (never in the user's script)."""
     return RuntimeServiceError("InternalFailure", 500, "An internal failure occurred.")
 
+
+@dataclass(frozen=True, slots=True)
+class ModelStreamError:
+    """How InvokeEndpointWithResponseStream ends a stream that had started: AWS's
+    ``ModelStreamError`` event, with its two members. AWS documents two codes:
+    ``ModelInvocationTimeExceeded`` (the model did not finish in time) and ``StreamBroken``
+    (the connection to the model was reset or closed, which is also what a container that
+    fails mid-answer does to its chunked response).
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_ResponseStream.html
+    """
+
+    error_code: str
+    message: str
+
+
+#: AWS's message for a stream the model did not finish in time, as recorded on re:Post
+#: (https://repost.aws/questions/QUAnNu2T7pR8qVJpBVtwNSUw/invoke-streaming-timeout-error).
+STREAM_TIMEOUT = ModelStreamError(
+    "ModelInvocationTimeExceeded",
+    "Your model primary did not complete sending the inference response in the allotted time.",
+)
 
 #: The message SageMaker writes when the container does not answer in time.
 TIMEOUT_MESSAGE = (
@@ -176,3 +245,12 @@ class ModelErrorFactory:
     def timeout(self) -> RuntimeServiceError:
         """The ModelError AWS gives when the container has not answered in time."""
         return self.error(0, TIMEOUT_MESSAGE)
+
+    def stream_broken(self, original_message: str) -> ModelStreamError:
+        """The model failed after its stream had started (the wording is ours: AWS's for
+        this case is not on record)."""
+        return ModelStreamError(
+            "StreamBroken",
+            f'Model primary stopped streaming the response with message "{original_message}". '
+            + self._see,
+        )

@@ -10,6 +10,15 @@ content type; otherwise it is the request's Accept (``application/json`` when ab
 ``*/*``). See https://sagemaker.readthedocs.io/en/stable/frameworks/pytorch/using_pytorch.html
 and https://github.com/aws/sagemaker-inference-toolkit (transformer.py).
 
+A hook streams its answer by returning an iterator (a generator, typically) instead of a value:
+``transform_fn`` or ``output_fn`` returning one makes each item one part of the answer, and
+``predict_fn`` returning one makes each item one prediction, which ``output_fn`` serialises on
+its own (the default ``output_fn`` sends ``bytes`` and ``str`` items as they are). Items are
+``bytes`` or ``str`` (others are serialised as JSON); an item may be ``(part, content_type)``,
+and the first one names the answer's type. Empty items are skipped: on the wire an empty
+chunk would end the answer. InvokeEndpointWithResponseStream sends each part as soon as the
+iterator produces it; InvokeEndpoint answers with the parts joined.
+
 One sagegate-only setting, which SageMaker ignores: a script whose hooks answer small
 requests in microseconds may set ``SAGEGATE_INLINE_MAX_BYTES = n``; requests of up to `n`
 bytes then run on the event loop instead of a prediction thread (see ``host.py``).
@@ -20,9 +29,11 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import itertools
+import logging
 import re
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +43,7 @@ from sagegate.endpoint import codecs
 from sagegate.endpoint.context import InvocationContext
 
 _module_ids = itertools.count(1)
+logger = logging.getLogger("sagegate.endpoint")
 
 INLINE_ATTRIBUTE = "SAGEGATE_INLINE_MAX_BYTES"
 
@@ -53,6 +65,8 @@ class InferenceError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+        # How long the hooks ran before failing (the endpoint's ModelLatency).
+        self.model_seconds = 0.0
         # Set here, not by `raise ... from`: compiled with mypyc, `raise ... from` leaves
         # __cause__ unset, and the traceback of the user's exception would be lost.
         self.__cause__ = cause
@@ -60,11 +74,72 @@ class InferenceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class HandlerResult:
-    """A successful answer of the script."""
+    """A successful answer of the script: its body, or for a streamed answer its first part
+    (empty when the stream has none) and `rest`, the parts still to come."""
 
     body: bytes
     content_type: str
     custom_attributes: str | None
+    rest: PartStream | None = None
+
+    def joined(self) -> HandlerResult:
+        """The whole answer in `body` (InvokeEndpoint's): the rest of a stream, read and joined."""
+        if self.rest is None:
+            return self
+        body = b"".join([self.body, *self.rest])
+        return HandlerResult(body, self.content_type, self.custom_attributes)
+
+
+class PartStream:
+    """The parts a streaming hook has yet to produce: each ``next()`` runs the model until its
+    next non-empty part (an InferenceError when the model fails). Callers on different
+    threads take turns: ``close()`` waits for a ``next()`` in progress."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        #: The content type the first item named with ``(part, content_type)``, if any.
+        self.content_type: str | None = None
+        self._first = True
+        # A generator refuses to be resumed or closed while it runs on another thread.
+        self._turn = threading.Lock()
+
+    def __iter__(self) -> PartStream:
+        return self
+
+    def __next__(self) -> bytes:
+        with self._turn:
+            return self._next()
+
+    def _next(self) -> bytes:
+        while True:
+            try:
+                item = next(self._items)
+            except StopIteration:  # the end, not a failure (it is an Exception too)
+                raise
+            except Exception as exc:
+                raise InferenceError(_status_of(exc), _message_of(exc), exc) from exc
+            if isinstance(item, tuple) and len(item) == 2:
+                item, content_type = item
+                if self._first:
+                    self.content_type = str(content_type)
+            self._first = False
+            try:
+                part = _as_bytes(item)
+            except Exception as exc:
+                raise InferenceError(500, f"cannot send a part: {exc}", exc) from exc
+            if part:
+                return part
+
+    def close(self) -> None:
+        """Stop the model's iterator early: a generator's ``finally`` blocks run now."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            try:
+                with self._turn:
+                    close()
+            except Exception:
+                # Nobody is left to answer: the caller went away or the stream failed.
+                logger.exception("a streaming hook failed while being closed")
 
 
 Hook = Callable[..., Any]
@@ -174,6 +249,7 @@ class InferenceHandler:
             )
         self.script = script
         module = _import_script(script, endpoint_name)
+        self.module_name = module.__name__
         hooks = {
             name: getattr(module, name, None)
             for name in ("model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn")
@@ -204,6 +280,7 @@ class InferenceHandler:
             else _bind(script, "predict_fn", hooks["predict_fn"], 2)
         )
         self._output = _bind(script, "output_fn", hooks["output_fn"] or codecs.default_output_fn, 2)
+        self._default_output = hooks["output_fn"] is None
         model_fn = _bind(script, "model_fn", hooks["model_fn"], 1)
         self._wants_context = any(
             b is not None and b.wants_context
@@ -245,17 +322,53 @@ class InferenceHandler:
                 assert self._predict is not None
                 decoded = _call(self._input, context, data, content_type)
                 prediction = _call(self._predict, context, decoded, self.model)
-                result = _call(self._output, context, prediction, accept)
+                if isinstance(prediction, Iterator):
+                    result = self._outputs(prediction, context, accept)
+                else:
+                    result = _call(self._output, context, prediction, accept)
             response_type = accept
             if isinstance(result, tuple) and len(result) == 2:
                 result, response_type = result
+            if isinstance(result, Iterator):
+                return _first_part(PartStream(result), str(response_type), context)
             return HandlerResult(
                 body=_as_bytes(result),
                 content_type=str(response_type),
                 custom_attributes=None if context is None else context.response_custom_attributes,
             )
+        except InferenceError:
+            raise
         except Exception as exc:
             raise InferenceError(_status_of(exc), _message_of(exc), exc) from exc
+
+    def _outputs(
+        self, predictions: Iterator[Any], context: InvocationContext | None, accept: str
+    ) -> Iterator[Any]:
+        """A streamed prediction: output_fn serialises each item; the toolkit's default leaves
+        text and bytes as they are (JSON would quote every token)."""
+        for item in predictions:
+            if self._default_output and isinstance(item, bytes | str):
+                yield item
+            else:
+                yield _call(self._output, context, item, accept)
+
+    def close(self) -> None:
+        """Forget the script's module (a multi-model endpoint unloading this model)."""
+        sys.modules.pop(self.module_name, None)
+
+
+def _first_part(
+    rest: PartStream, response_type: str, context: InvocationContext | None
+) -> HandlerResult:
+    """Run a streaming hook until its first part (what InvokeEndpointWithResponseStream
+    answers with before it streams the rest)."""
+    first = next(rest, b"")
+    return HandlerResult(
+        body=first,
+        content_type=rest.content_type or response_type,
+        custom_attributes=None if context is None else context.response_custom_attributes,
+        rest=rest if first else None,
+    )
 
 
 def _call(hook: _Bound, context: InvocationContext | None, *args: Any) -> Any:

@@ -25,6 +25,11 @@ Behaviour:
   they close an idle connection only when no request is in progress, so the first copy was
   never read (aiohttp does not retry, and loses the request instead). A fresh connection is
   never retried, and neither is an answer that had started to arrive.
+- `stream()` is `request()` for an answer read as it arrives: status and headers first, then
+  each piece of the body as the parser hands it over (for a chunked answer, about a chunk
+  each); its connection goes back to the pool once the whole body was read, and is dropped
+  when the caller stops early. Nothing bounds how far the server may run ahead of a slow
+  reader: the pieces wait in memory (the local runtime's parts are small).
 - The request is written in one `transport.write` (head + body). The head is
   `{method} {path} HTTP/1.1`, `Host`, the caller's headers as given, then the defaults aiohttp
   sent before this client replaced it, each only when the caller gave no header of that name:
@@ -36,8 +41,8 @@ Behaviour:
 - Flow control: each connection carries one request at a time and its bytes are already in
   memory, so the transport's write buffer holds at most one request body (asyncio's default
   `pause_writing` is a no-op, which is right here: the answer cannot come before the server
-  read the request, so awaiting the answer is the drain). The answer is read whole, as the
-  caller needs all of it.
+  read the request, so awaiting the answer is the drain). `request()` reads the answer whole,
+  as the caller needs all of it.
 - Interim answers (1xx) are skipped: the caller gets the final one.
 - Errors (connection refused, reset, EOF mid-answer, malformed answer, TLS) raise
   `HttpClientError`. Cancellation (the integration timeout) closes the connection in use.
@@ -85,6 +90,10 @@ class HttpResponse(NamedTuple):
     body: bytes
 
 
+# A streamed answer's pieces as they arrive: bytes, then None at the end (or an error).
+_Chunks = asyncio.Queue[bytes | HttpClientError | None]
+
+
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; one request at a time; the parser's callbacks are here."""
 
@@ -101,16 +110,19 @@ class _Connection(asyncio.Protocol):
         self._status = 0
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
+        self._chunks: _Chunks | None = None
 
     # -- the exchange ----------------------------------------------------------------------
 
-    def send(self, data: bytes) -> asyncio.Future[HttpResponse]:
-        """Write one request; the future is the whole answer (or the error)."""
+    def send(self, data: bytes, chunks: _Chunks | None = None) -> asyncio.Future[HttpResponse]:
+        """Write one request; the future is the whole answer (or the error). With `chunks`,
+        the future is the status and headers, and the body's pieces go to `chunks`."""
         assert self.transport is not None and self._waiter is None
         self._waiter = waiter = self._client.loop.create_future()
         self._received = self._headers_done = self.reusable = False
         self._headers = []
         self._body = []
+        self._chunks = chunks
         self.transport.write(data)
         return waiter
 
@@ -118,6 +130,7 @@ class _Connection(asyncio.Protocol):
         """Drop the connection now (cancellation, errors): never back in the pool."""
         self.reusable = False
         self._waiter = None
+        self._chunks = None
         if self.transport is not None:
             self.transport.abort()
 
@@ -126,6 +139,9 @@ class _Connection(asyncio.Protocol):
         self._waiter = None
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
+        elif self._chunks is not None:  # a streamed answer, after its head
+            chunks, self._chunks = self._chunks, None
+            chunks.put_nowait(error)
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -147,7 +163,7 @@ class _Connection(asyncio.Protocol):
         idle = self._client._idle
         if self in idle:
             idle.remove(self)
-        if self._waiter is not None:
+        if self._waiter is not None or self._chunks is not None:
             if self._headers_done and self._framed_by_eof():
                 self.on_message_complete()
             else:
@@ -184,9 +200,17 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self._headers_done = True
         self._status = self._parser.get_status_code()
+        if self._chunks is not None and self._status >= 200:
+            waiter = self._waiter
+            self._waiter = None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(HttpResponse(self._status, self._headers, b""))
 
     def on_body(self, body: bytes) -> None:
-        self._body.append(body)
+        if self._chunks is not None:
+            self._chunks.put_nowait(body)
+        else:
+            self._body.append(body)
 
     def on_message_complete(self) -> None:
         if self._status < 200:
@@ -198,7 +222,11 @@ class _Connection(asyncio.Protocol):
         waiter = self._waiter
         self._waiter = None
         self.reusable = not self.closed and self._parser.should_keep_alive()
-        if waiter is not None and not waiter.done():
+        chunks = self._chunks
+        if chunks is not None:
+            self._chunks = None
+            chunks.put_nowait(None)
+        elif waiter is not None and not waiter.done():
             waiter.set_result(HttpResponse(self._status, self._headers, b"".join(self._body)))
 
 
@@ -235,6 +263,27 @@ class HttpClient:
         Raises `HttpClientError` when the origin cannot be reached or breaks the exchange,
         `ValueError` for a header that would inject CR/LF, `RuntimeError` after `close()`.
         """
+        connection, response = await self._exchange(method, path, body, headers, None)
+        self._release(connection)
+        return response
+
+    async def stream(
+        self, method: str, path: str, body: bytes, headers: Mapping[str, str]
+    ) -> StreamedResponse:
+        """`request()` whose answer's body is read as it arrives (see `StreamedResponse`)."""
+        chunks: _Chunks = asyncio.Queue()
+        connection, response = await self._exchange(method, path, body, headers, chunks)
+        return StreamedResponse(self, connection, response.status, response.headers, chunks)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        chunks: _Chunks | None,
+    ) -> tuple[_Connection, HttpResponse]:
+        """Send one request on a pooled connection, retried once for the keep-alive race."""
         if self._closed:
             raise RuntimeError(f"HttpClient for {self.origin} is closed")
         data = self._encode(method, path, body, headers)
@@ -244,7 +293,7 @@ class HttpClient:
             connection = await self._connect()
         while True:
             try:
-                response = await connection.send(data)
+                response = await connection.send(data, chunks)
             except ServerDisconnectedError:
                 connection.abort()
                 if not reused:
@@ -256,12 +305,14 @@ class HttpClient:
                 # Cancelled or failed mid-exchange: the connection's state is unknown.
                 connection.abort()
                 raise
-            break
+            return connection, response
+
+    def _release(self, connection: _Connection) -> None:
+        """A connection whose exchange is over: back to the pool, or closed."""
         if connection.reusable and not self._closed:
             self._idle.append(connection)
         elif connection.transport is not None:
             connection.transport.close()
-        return response
 
     async def close(self) -> None:
         """Close every idle connection and refuse further requests."""
@@ -323,3 +374,45 @@ class HttpClient:
         if text.count("\n") != lines or text.count("\r") != lines:
             raise ValueError(f"CR or LF in the request line or a header: {text!r}")
         return text.encode() + body
+
+
+class StreamedResponse:
+    """An answer read as it arrives: `status` and `headers` (in the order received), then the
+    body's pieces from `next_chunk()`, which gives None at the end. Call `close()` to stop
+    early: the connection is dropped (a finished one went back to the pool already)."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        connection: _Connection,
+        status: int,
+        headers: list[tuple[str, str]],
+        chunks: _Chunks,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self._client = client
+        self._connection: _Connection | None = connection
+        self._chunks = chunks
+
+    async def next_chunk(self) -> bytes | None:
+        """The next piece of the body; None once it is all read. Raises HttpClientError when
+        the connection breaks before the end."""
+        connection = self._connection
+        if connection is None:
+            return None
+        item = await self._chunks.get()
+        if isinstance(item, bytes):
+            return item
+        self._connection = None
+        if item is None:
+            self._client._release(connection)
+            return None
+        connection.abort()
+        raise item
+
+    def close(self) -> None:
+        """Stop reading: an unfinished answer's connection is dropped."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.abort()

@@ -1,23 +1,31 @@
 """The local SageMaker Runtime as a raw ASGI app.
 
-Routes: ``POST /endpoints/{EndpointName}/invocations`` (InvokeEndpoint, SigV4 service
-``sagemaker`` when a verifier is given), and the bring-your-own-container contract
-``GET /ping`` and ``POST /invocations``. Every error is a JSON body with
-``x-amzn-ErrorType``; nothing escapes as a traceback.
-See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+Routes: ``POST /endpoints/{EndpointName}/invocations`` (InvokeEndpoint) and
+``POST /endpoints/{EndpointName}/invocations-response-stream``
+(InvokeEndpointWithResponseStream: ``application/vnd.amazon.eventstream`` frames, one per
+part, as chunks of the body), SigV4 service ``sagemaker`` when a verifier is given; and the
+bring-your-own-container contract ``GET /ping`` and ``POST /invocations`` (a streaming model
+answers with a chunk per part); and ``GET /_sagegate/metrics``, the endpoints' invocation
+metrics in Prometheus text (open to whoever may invoke them). Every error is a JSON body
+with ``x-amzn-ErrorType``; nothing escapes as a traceback.
+See https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html,
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpointWithResponseStream.html
 and https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
-from sagegate.endpoint import errors
+from sagegate.endpoint import errors, eventstream
 from sagegate.endpoint.host import MAX_BODY_BYTES, EndpointHost
 from sagegate.endpoint.response import InvocationResponse
+from sagegate.endpoint.streaming import InvocationStream, StreamItem
+from sagegate.metrics import exposition
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
 logger = logging.getLogger("sagegate.endpoint")
@@ -29,7 +37,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _INVOCATIONS_SUFFIX = "/invocations"
+_STREAM_SUFFIX = "/invocations-response-stream"
 _ENDPOINTS_PREFIX = "/endpoints/"
+METRICS_PATH = "/_sagegate/metrics"
 
 
 class _Oversize(Exception):
@@ -70,6 +80,41 @@ async def _send(send: Send, response: InvocationResponse) -> None:
     headers.append((b"content-length", str(len(response.body)).encode("ascii")))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _event(item: StreamItem) -> bytes:
+    """One eventstream message: a PayloadPart, or the ModelStreamError that ends a stream."""
+    if isinstance(item, bytes):
+        return eventstream.payload_part(item)
+    return eventstream.model_stream_error(item.error_code, item.message)
+
+
+async def _send_answer(
+    send: Send, receive: Receive, answer: InvocationResponse | InvocationStream, framed: bool
+) -> None:
+    """A whole answer, or a stream's items each as a chunk of the body as soon as it comes:
+    eventstream messages when `framed`, else the raw parts (a container's ``/invocations``,
+    which ends a failed stream by cutting its connection, without the last chunk)."""
+    if isinstance(answer, InvocationResponse):
+        await _send(send, answer)
+        return
+    stream = answer
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stream.headers]
+    await send({"type": "http.response.start", "status": stream.status, "headers": headers})
+    # receive() answers http.disconnect when the client leaves: the model stops then.
+    gone = asyncio.ensure_future(receive())
+    gone.add_done_callback(lambda _: stream.cancel())
+    try:
+        async for item in stream:
+            if not framed and not isinstance(item, bytes):
+                logger.error("container stream broken: %s", item.message)
+                return
+            body = _event(item) if framed else item
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        gone.cancel()
+        stream.cancel()
 
 
 def _sigv4_error(exc: SigV4Error) -> errors.RuntimeServiceError:
@@ -115,17 +160,24 @@ class _App:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         method: str = scope["method"]
-        if path.startswith(_ENDPOINTS_PREFIX) and path.endswith(_INVOCATIONS_SUFFIX):
+        if path.startswith(_ENDPOINTS_PREFIX) and (
+            path.endswith(_INVOCATIONS_SUFFIX) or path.endswith(_STREAM_SUFFIX)
+        ):
             if method != "POST":
                 await _send(send, _method_not_allowed("POST", self._request_id()))
                 return
-            await self._invoke_endpoint(scope, receive, send)
+            await self._invoke_endpoint(scope, receive, send, path.endswith(_STREAM_SUFFIX))
         elif path == "/ping":
             if method not in ("GET", "HEAD"):
                 await _send(send, _method_not_allowed("GET", self._request_id()))
                 return
             status = 200 if self.host.ready else 503
             await _send(send, InvocationResponse(status, [], b""))
+        elif path == METRICS_PATH and method in ("GET", "HEAD"):
+            text = exposition.render(self.host.metrics.snapshot())
+            await _send(
+                send, InvocationResponse(200, [("Content-Type", exposition.CONTENT_TYPE)], text)
+            )
         elif path == _INVOCATIONS_SUFFIX:
             if method != "POST":
                 await _send(send, _method_not_allowed("POST", self._request_id()))
@@ -138,11 +190,14 @@ class _App:
             except _Oversize:
                 await _send(send, InvocationResponse(413, [], b""))
                 return
-            await _send(send, await self.host.invoke_container(body, headers))
+            answer = await self.host.invoke_container(body, headers)
+            await _send_answer(send, receive, answer, framed=False)
         else:
             await _send(send, _unknown_operation(self._request_id()))
 
-    async def _invoke_endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _invoke_endpoint(
+        self, scope: Scope, receive: Receive, send: Send, streaming: bool
+    ) -> None:
         raw_path: bytes | None = scope.get("raw_path")
         encoded = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
         parts = encoded.split("/")
@@ -174,7 +229,11 @@ class _App:
             except SigV4Error as exc:
                 await _send(send, _sigv4_error(exc).to_response(self._request_id()))
                 return
-        await _send(send, await self.host.invoke_lower(name, body, headers))
+        if not streaming:
+            await _send(send, await self.host.invoke_lower(name, body, headers))
+            return
+        answer = await self.host.invoke_stream_lower(name, body, headers)
+        await _send_answer(send, receive, answer, framed=True)
 
 
 def _unknown_operation(request_id: str) -> InvocationResponse:

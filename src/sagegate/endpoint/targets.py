@@ -2,7 +2,8 @@
 
 The gateway's integrate step calls `Target.invoke` and gets back the SageMaker Runtime's
 HTTP answer (status, headers, body) whatever the target is, so that integration responses
-are selected from the very bytes AWS would send.
+are selected from the very bytes AWS would send. The local and container targets also have
+``invoke_stream``, InvokeEndpointWithResponseStream's answer part by part.
 https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
 """
 
@@ -13,9 +14,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
+from sagegate.endpoint.errors import ModelStreamError
 from sagegate.endpoint.host import EndpointHost
-from sagegate.endpoint.http_client import HttpClient, HttpClientError
+from sagegate.endpoint.http_client import HttpClient, HttpClientError, StreamedResponse
 from sagegate.endpoint.response import InvocationResponse
+from sagegate.endpoint.streaming import ResponseStream, StreamItem
 from sagegate.sigv4 import Identity, SigV4Signer
 
 
@@ -28,7 +31,9 @@ class Target(Protocol):
 
     A target may also have ``invoke_now(endpoint_name, body, headers)``, returning the same
     answer as `invoke` when it needs no waiting and None otherwise (see `NowInvoke`); the
-    gateway then skips the await and the integration timer for such calls.
+    gateway then skips the await and the integration timer for such calls. `LocalTarget` and
+    `ContainerTarget` have ``invoke_stream(endpoint_name, body, headers)``: an error answer,
+    or a `ResponseStream` of the parts as they come.
     """
 
     async def start(self) -> None:
@@ -80,9 +85,19 @@ class LocalTarget:
         """The answer of a prediction the host runs on the event loop, else None."""
         return self.host.invoke_now(endpoint_name, body, {k.lower(): v for k, v in headers.items()})
 
+    def invoke_stream(
+        self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
+    ) -> Coroutine[None, None, InvocationResponse | ResponseStream]:
+        """InvokeEndpointWithResponseStream in-process: the parts as the model makes them."""
+        return self.host.invoke_stream(endpoint_name, body, headers)
+
     def describe(self) -> str:
         """Which model directories serve which names."""
-        dirs = ", ".join(f"{n} <- {self.host.model_dir(n)}" for n in self.host.names)
+        dirs = ", ".join(
+            f"{n} <- {self.host.model_dir(n)}"
+            + (" (multi-model)" if self.host.is_multi_model(n) else "")
+            for n in self.host.names
+        )
         return f"in-process models: {dirs}"
 
 
@@ -108,17 +123,19 @@ class _HttpTarget:
             client, self._client = self._client, None
             await client.close()
 
+    async def _connected(self) -> HttpClient:
+        if self._client is None:
+            await self.start()
+        assert self._client is not None
+        return self._client
+
     async def _post(
         self, url: str, path: str, body: bytes, headers: Mapping[str, str]
     ) -> InvocationResponse:
         """POST `path` on the target's origin; `url` is the same place, for error messages."""
-        if self._client is None:
-            await self.start()
-        assert self._client is not None
+        client = await self._connected()
         try:
-            status, response_headers, payload = await self._client.request(
-                "POST", path, body, headers
-            )
+            status, response_headers, payload = await client.request("POST", path, body, headers)
         except HttpClientError as exc:
             raise TargetUnreachable(f"{url}: {type(exc).__name__}: {exc}") from None
         return InvocationResponse(status=status, headers=response_headers, body=payload)
@@ -139,9 +156,61 @@ class ContainerTarget(_HttpTarget):
         """POST to the container contract's /invocations."""
         return await self._post(self._invocations, self._path, body, headers)
 
+    async def invoke_stream(
+        self, endpoint_name: str, body: bytes, headers: Mapping[str, str]
+    ) -> InvocationResponse | ResponseStream:
+        """POST to /invocations and read the answer as it comes: a 200's body chunks are the
+        parts (SageMaker streams a container's chunked answer through); any other answer is
+        read whole."""
+        client = await self._connected()
+        try:
+            answer = await client.stream("POST", self._path, body, headers)
+            if answer.status == 200:
+                return _ChunkStream(answer, self._invocations)
+            pieces = []
+            while (chunk := await answer.next_chunk()) is not None:
+                pieces.append(chunk)
+        except HttpClientError as exc:
+            raise TargetUnreachable(f"{self._invocations}: {type(exc).__name__}: {exc}") from None
+        return InvocationResponse(answer.status, answer.headers, b"".join(pieces))
+
     def describe(self) -> str:
         """The container URL."""
         return f"container at {self.url}/invocations"
+
+
+class _ChunkStream:
+    """A container's streamed answer as parts: each chunk of its body as it arrives. A
+    connection cut before the last chunk ends it with ModelStreamError StreamBroken (AWS's
+    code for a connection to the model that was reset or closed)."""
+
+    def __init__(self, answer: StreamedResponse, url: str) -> None:
+        self.status = answer.status
+        self.headers = answer.headers
+        self._answer = answer
+        self._url = url
+        self._over = False
+
+    def __aiter__(self) -> _ChunkStream:
+        return self
+
+    async def __anext__(self) -> StreamItem:
+        if self._over:
+            raise StopAsyncIteration
+        try:
+            chunk = await self._answer.next_chunk()
+        except HttpClientError as exc:
+            self._over = True
+            return ModelStreamError("StreamBroken", f"{self._url}: {exc}")
+        if chunk is None:
+            self._over = True
+            raise StopAsyncIteration
+        return chunk
+
+    def cancel(self) -> None:
+        """Stop reading: the connection is dropped unless the answer was read whole."""
+        self._over = True
+        self._answer.close()
 
 
 def _aws_credentials() -> Identity:

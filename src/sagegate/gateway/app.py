@@ -1,4 +1,4 @@
-"""The gateway for one spec: builds the chain once, and serves it as an ASGI app.
+"""The gateway for one REST API stage: builds the chain once, and serves it as an ASGI app.
 
 Everything that can be done at start-up is done here (templates compiled, routes parsed,
 limits built, signing keys cached by the verifier); `handle` does only per-request work.
@@ -7,44 +7,40 @@ limits built, signing keys cached by the verifier); `handle` does only per-reque
 from __future__ import annotations
 
 import asyncio
-import base64
 import gc
-import hashlib
 import logging
 import time
 from binascii import b2a_base64
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
+from sagegate.api.formats import JSON_WITH_STANDARD_FIELDS
+from sagegate.api.model import RestApi
 from sagegate.endpoint.targets import Target
-from sagegate.gateway.chain import Chain, Step, refuse
+from sagegate.gateway.build import BuildSettings, RouteInfo, compile_api
+from sagegate.gateway.chain import Chain
 from sagegate.gateway.context import Invocation, MethodRequest
+from sagegate.gateway.gateway_responses import GatewayResponses
+from sagegate.gateway.limits import LimitFactory, LocalLimits
 from sagegate.gateway.logs import AccessLog, AccessLogFormat
+from sagegate.gateway.ready import notify_ready
 from sagegate.gateway.responses import (
     GatewayError,
     RequestHeadersTooLarge,
     RequestTooLarge,
 )
-from sagegate.gateway.steps.authorize import Authorize
-from sagegate.gateway.steps.integrate import Integrate
-from sagegate.gateway.steps.integration_request import IntegrationRequestStep
-from sagegate.gateway.steps.integration_response import (
-    IntegrationResponse,
-    IntegrationResponseStep,
-)
+from sagegate.gateway.steps.integrate_http import HttpClients
 from sagegate.gateway.steps.method_response import stamp
 from sagegate.gateway.steps.route import Route
-from sagegate.gateway.steps.throttle import Throttle
-from sagegate.gateway.steps.validate import Validate
 from sagegate.gateway.trace import Tracer
-from sagegate.gateway.vtl import MappingTemplate, TemplateError
 from sagegate.iam_policy import Policy, PolicyError
 from sagegate.ids import random_bytes, uuid4_of_hex
-from sagegate.sigv4 import IdentityStore, SigV4Verifier
-from sagegate.spec import Spec, SpecError
+from sagegate.metrics.registry import Metrics, api_name
+from sagegate.sigv4 import DEFAULT_ACCOUNT_ID, IdentityStore, SigV4Verifier
+from sagegate.spec import SpecError
 
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -58,12 +54,24 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("sagegate.gateway")
+#: The path under which the console and the metrics answer (a stage of that name is refused).
+CONSOLE_PREFIX = "/_sagegate"
 
 
-def api_id_for(spec: Spec) -> str:
-    """A stable 10-character API id for a spec (AWS ids are 10 lowercase alphanumerics)."""
-    digest = hashlib.sha256(f"{spec.endpoint_name}{spec.resource_template}".encode()).digest()
-    return base64.b32encode(digest).decode().lower()[:10]
+class ConsoleApp(Protocol):
+    """What answers `/_sagegate/...` beside the API (see `gateway/webconsole`)."""
+
+    def admits(self, scope: Scope) -> bool:
+        """True when this client may use the console; the API answers the others."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer an HTTP or WebSocket request for the console."""
+
+    async def start(self) -> None:
+        """Begin its background work (the server has started)."""
+
+    async def stop(self) -> None:
+        """End its background work and open streams (the server is stopping)."""
 
 
 @dataclass(slots=True)
@@ -71,128 +79,119 @@ class GatewaySettings:
     """What the local gateway needs beyond the spec."""
 
     region: str = "us-east-1"
-    account_id: str = "000000000000"
+    account_id: str = DEFAULT_ACCOUNT_ID
     identities: IdentityStore | None = None
     access_log: TextIO | None = None
     tracer: Tracer = field(default_factory=Tracer)
     clock: Callable[[], float] = time.time
     policy: Policy | Mapping[str, Any] | None = None
     max_skew_seconds: int = 300
+    # Also accept a SigV4 signature over the path and query exactly as sent (curl before
+    # 8.3 signs that way); AWS refuses those, so it is off unless asked for.
+    accept_literal_form: bool = False
     # Only for a process that is the server (not for a test client living in pytest).
     freeze_startup_objects: bool = False
     # The clocks of the token buckets (seconds, monotonic) and of the quota periods (UTC),
     # injectable so that tests can step time instead of sleeping.
     bucket_clock: Callable[[], float] = time.monotonic
     quota_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # The series the gateway (and the in-process endpoints) record into.
+    metrics: Metrics = field(default_factory=Metrics)
+    # With `--workers N`: the limits every worker shares (`shared_limits.SharedLimits`).
+    limits: LimitFactory | None = None
 
 
-def _compile(key: str, source: str) -> MappingTemplate:
+def _load_policy(
+    document: Mapping[str, Any] | None, override: Policy | Mapping[str, Any] | None
+) -> Policy | None:
+    """The policy given to the gateway (`--policy`), else the API's resource policy."""
+    chosen = override if override is not None else document
+    if chosen is None or isinstance(chosen, Policy):
+        return chosen
     try:
-        return MappingTemplate(source)
-    except TemplateError as exc:
-        raise SpecError(f"invalid spec: {key}: the template does not compile: {exc}") from None
-
-
-def _load_policy(spec: Spec, override: Policy | Mapping[str, Any] | None) -> Policy | None:
-    """The policy given to the gateway, else the spec's `api.policy`, parsed once."""
-    document = override if override is not None else spec.api.policy
-    if document is None or isinstance(document, Policy):
-        return document
-    try:
-        return Policy.from_file(document) if isinstance(document, Path) else Policy.parse(document)
-    except OSError as exc:
-        raise SpecError(f"invalid spec: api.policy: cannot read {document}: {exc}") from None
+        return Policy.parse(chosen)
     except PolicyError as exc:
-        raise SpecError(f"invalid spec: api.policy: {exc}") from None
+        raise SpecError(f"invalid resource policy: {exc}") from None
 
 
 class Gateway:
-    """API Gateway's execute-api for one spec, as an ASGI application."""
+    """API Gateway's execute-api for one REST API stage, as an ASGI application."""
 
-    def __init__(self, spec: Spec, target: Target, settings: GatewaySettings | None = None) -> None:
-        self.spec = spec
-        self.target = target
+    def __init__(
+        self,
+        api: RestApi,
+        targets: Mapping[str, Target],
+        settings: GatewaySettings | None = None,
+    ) -> None:
+        """`targets` serve the SageMaker endpoint names the API's integrations call."""
+        self.api = api
+        self.targets = targets
         self.settings = settings = settings or GatewaySettings()
-        self.api_id = api_id_for(spec)
-        self.stage = spec.api.stage_name
+        self.api_id = api.id
+        self.stage = api.stage.name
         self.tracer = settings.tracer
         self._exporting = self.tracer.exporting  # fixed when the tracer is made
-        self.tracing = spec.api.tracing
+        self.tracing = api.stage.tracing_enabled
         self._clock = settings.clock
-        self._stage_variables = spec.api.stage_variables or None  # the spec is frozen
+        self._stage_variables = dict(api.stage.variables) or None
+        # A stage without access logging still logs here, in the construct's default format.
         self.access_log = (
-            AccessLog(AccessLogFormat(spec.api.access_log_format), settings.access_log)
+            AccessLog(
+                AccessLogFormat(api.stage.access_log_format or JSON_WITH_STANDARD_FIELDS),
+                settings.access_log,
+            )
             if settings.access_log is not None
             else None
         )
-        self.chain = Chain(self._steps())
-
-    def _steps(self) -> list[Step]:
-        spec, settings = self.spec, self.settings
-        verifier = None
-        if spec.api.authorization_type == "AWS_IAM":
-            if settings.identities is None:
-                raise SpecError("AWS_IAM authorization needs identities to verify callers")
-            verifier = SigV4Verifier(
-                settings.identities,
-                service="execute-api",
-                region=settings.region,
-                clock=settings.clock,
-                max_skew_seconds=settings.max_skew_seconds,
-            )
-        request_templates = {
-            content_type: _compile(
-                "request_mapping_template"
-                if content_type == "application/json"
-                else f"additional_request_templates.{content_type}",
-                source,
-            )
-            for content_type, source in spec.request_templates.items()
-        }
-        ok_templates = (
-            {
-                "application/json": _compile(
-                    "response_mapping_template", spec.response_mapping_template
-                )
-            }
-            if spec.response_mapping_template is not None
-            else None
+        self.http_clients = HttpClients()
+        self.metrics = settings.metrics
+        # The console's access-log line of a test call, which no log receives.
+        self.log_format = (
+            self.access_log.format
+            if self.access_log is not None
+            else AccessLogFormat(api.stage.access_log_format or JSON_WITH_STANDARD_FIELDS)
         )
-        return [
-            Route(stage=self.stage, path_parts=spec.path_parts),
-            Authorize(
-                verifier=verifier,
-                policy=_load_policy(spec, settings.policy),
-                region=settings.region,
-                account_id=settings.account_id,
-                api_id=self.api_id,
-            ),
-            Throttle.from_spec(
-                spec.api,
-                spec.usage_plan,
-                bucket_clock=settings.bucket_clock,
-                quota_clock=settings.quota_clock,
-            ),
-            Validate(
-                [f"method.request.path.{name}" for name in spec.path_parameters]
-                + list(spec.required_request_parameters)
-            ),
-            IntegrationRequestStep(request_templates, tracing=spec.api.tracing),
-            Integrate(
-                target=self.target,
-                endpoint_name=spec.endpoint_name,
-                timeout_ms=spec.api.integration_timeout_ms,
-                tracer=self.tracer,
-            ),
-            # The construct's integration responses: 200 by default, 4xx -> 400, 5xx -> 500.
-            IntegrationResponseStep(
-                [
-                    IntegrationResponse(200, None, ok_templates),
-                    IntegrationResponse(500, r"5\d{2}"),
-                    IntegrationResponse(400, r"4\d{2}"),
-                ]
-            ),
-        ]
+        build = BuildSettings(
+            region=settings.region,
+            account_id=settings.account_id,
+            tracer=self.tracer,
+            verifier=self._verifier(),
+            policy=_load_policy(api.policy, settings.policy),
+            targets=targets,
+            http_clients=self.http_clients,
+            limits=settings.limits or LocalLimits(settings.bucket_clock, settings.quota_clock),
+            metrics=self.metrics,
+        )
+        router, self.plans = compile_api(api, build)
+        # Requests that match no method count under the API and stage alone, as CloudWatch
+        # reports them without the Method and Resource dimensions.
+        self._unrouted = self.metrics.api_series(api_name(api.name, api.id), self.stage, "", "")
+        #: The console, when one is served beside the API (`webconsole.WebConsole`).
+        self.console: ConsoleApp | None = None
+        #: The latest requests, for the console to describe (None: no console).
+        self.recent: deque[Invocation] | None = None
+        #: Every method, served or not, as the banner and the console list them.
+        self.routes: list[RouteInfo] = [plan.info for plan in self.plans]
+        #: The SageMaker endpoint names the API's integrations name (static ones).
+        self.endpoint_names = sorted(build.endpoint_names)
+        self.chain = Chain(
+            Route(router), GatewayResponses(api.gateway_responses, api.stage.variables)
+        )
+
+    def _verifier(self) -> SigV4Verifier | None:
+        if not self.api.uses_authorization("AWS_IAM"):
+            return None
+        settings = self.settings
+        if settings.identities is None:
+            raise SpecError("AWS_IAM authorization needs identities to verify callers")
+        return SigV4Verifier(
+            settings.identities,
+            service="execute-api",
+            region=settings.region,
+            clock=settings.clock,
+            max_skew_seconds=settings.max_skew_seconds,
+            accept_literal_form=settings.accept_literal_form,
+        )
 
     def new_invocation(self, request: MethodRequest) -> Invocation:
         """A fresh context for `request`, with its ids and time."""
@@ -216,53 +215,96 @@ class Gateway:
         )
 
     async def handle(
-        self, request: MethodRequest, *, refused: GatewayError | None = None
+        self, request: MethodRequest, *, refused: GatewayError | None = None, test: bool = False
     ) -> Invocation:
         """Run one request through the chain; the context holds every stage's output.
 
         `refused` is a limit the ASGI entry found before reading the request (413, 431): it
         is answered and logged like any other gateway error, without running the chain.
+        `test` is the console's Test: no authorization (as TestInvokeMethod), and, as AWS
+        emits no CloudWatch metrics and no access log for a test call, neither here (its
+        log line is rendered for the page only).
         """
         ctx = self.new_invocation(request)
-        started = time.perf_counter()
+        started = ctx.started_at = time.perf_counter()
         try:
             if refused is not None:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                    response = refuse(ctx, refused)
+                    response = self.chain.responses.refuse(ctx, refused)
             elif self._exporting:
                 with self.tracer.span("API Gateway", ctx.trace, stage=self.stage):
-                    response = await self.chain.run(ctx)
+                    response = await self.chain.run(ctx, test=test)
             else:
                 # No span to make: not even the shared no-op's enter and exit.
-                response = await self.chain.run(ctx)
+                response = await self.chain.run(ctx, test=test)
             stamp(ctx, response, tracing=self.tracing)
         finally:
-            ctx.response_latency_ms = round((time.perf_counter() - started) * 1000)
-            if self.access_log is not None:
-                # Flushed at the end of this loop iteration, with the lines of the others.
-                ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
+            seconds = ctx.response_seconds = time.perf_counter() - started
+            ctx.response_latency_ms = round(seconds * 1000)
+            if test:
+                ctx.access_log_line = self.log_format.render(ctx)
+            else:
+                if self.access_log is not None:
+                    # Flushed at the end of this loop iteration, with the lines of the others.
+                    ctx.access_log_line = self.access_log.write(ctx, asyncio.get_running_loop())
+                answered = ctx.response
+                (ctx.metrics or self._unrouted).record(
+                    answered.status if answered is not None else 500,
+                    seconds * 1000.0,
+                    ctx.integration_seconds * 1000.0,
+                )
+                if self.recent is not None:
+                    self.recent.append(ctx)
         return ctx
 
+    def _distinct_targets(self) -> list[Target]:
+        unique: dict[int, Target] = {}
+        for target in self.targets.values():
+            unique.setdefault(id(target), target)
+        return list(unique.values())
+
     async def startup(self) -> None:
-        """Start the target (load models, open pools)."""
-        await self.target.start()
+        """Start the targets (load models, open pools) and the console."""
+        for target in self._distinct_targets():
+            await target.start()
+        if self.console is not None:
+            await self.console.start()
         if self.settings.freeze_startup_objects:
             # Everything made at start-up (compiled templates, the model, botocore's tables)
             # lives as long as the server: moving it out of the collector's reach keeps full
             # collections short (measured: p99 at concurrency 32 from ~27 ms to ~11 ms).
             gc.collect()
             gc.freeze()
+            notify_ready()
 
     async def shutdown(self) -> None:
-        """Close the target and flush the access log."""
-        await self.target.close()
+        """Stop the console, close the targets and HTTP pools, and flush the access log."""
+        if self.console is not None:
+            await self.console.stop()
+        for target in self._distinct_targets():
+            await target.close()
+        await self.http_clients.close()
         if self.access_log is not None:
             self.access_log.flush()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            console = self.console
+            if (
+                console is not None
+                and scope["path"].startswith(CONSOLE_PREFIX)
+                and console.admits(scope)
+            ):
+                await console(scope, receive, send)
+            else:
+                await self._http(scope, receive, send)
+        elif kind == "websocket":
+            if self.console is not None and self.console.admits(scope):
+                await self.console(scope, receive, send)
+            else:
+                # API Gateway's REST APIs take no WebSocket: refuse the handshake.
+                await send({"type": "websocket.close", "code": 1008})
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 

@@ -8,10 +8,10 @@ request after the mapping template, the endpoint response and the method respons
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from rich.console import Console
 
+from sagegate.gateway.assemble import ServeOptions
 from sagegate.gateway.context import Invocation
 from sagegate.testing import GatewayTestClient
 
@@ -76,7 +76,7 @@ def describe(ctx: Invocation) -> list[tuple[str, str]]:
 
 
 def run_invoke(
-    spec_path: Path | None,
+    options: ServeOptions,
     path: str,
     *,
     query: list[tuple[str, str]],
@@ -87,7 +87,15 @@ def run_invoke(
 ) -> int:
     """Run the request and print every stage; exit code 0 for a 2xx answer, else 1."""
     console = Console(highlight=False, soft_wrap=True)
-    with GatewayTestClient(spec_path) as client:
+    with GatewayTestClient(
+        options.spec_path,
+        endpoints=options.endpoints,
+        region=options.region or "us-east-1",
+        api=options.api,
+        stage=options.stage,
+        stage_variables=options.stage_variables,
+        parameters=options.parameters,
+    ) as client:
         grouped: dict[str, list[str]] = {}
         for key, value in query:
             grouped.setdefault(key, []).append(value)

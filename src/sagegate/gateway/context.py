@@ -7,12 +7,14 @@ method response that goes back to the client.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.trace import TraceIds
 from sagegate.gateway.vtl.values import ContextMap
+from sagegate.metrics.series import Series
 from sagegate.sigv4 import Identity
 from sagegate.sigv4.canonical import unquote_cached
 
@@ -98,10 +100,15 @@ class Caller:
 
 @dataclass(slots=True)
 class IntegrationRequest:
-    """What the gateway sends to the SageMaker Runtime."""
+    """What the gateway sends to the integration (the SageMaker Runtime, a URL, a mock)."""
 
     body: bytes
     headers: dict[str, str]
+    # The integration URI with its path parameters filled in (HTTP integrations), the
+    # integration's HTTP method, and the query string it sends.
+    uri: str = ""
+    http_method: str = "POST"
+    query: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -126,10 +133,13 @@ class Invocation:
     account_id: str
     region: str
     stage_variables: dict[str, str] | None = None
-    # route
+    # When the gateway took the request (time.perf_counter): the start of its trace.
+    started_at: float = 0.0
+    # route (and the routed method's metrics)
     stage: str = ""
     resource_path: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
+    metrics: Series | None = None
     # authorize / api key
     caller: Caller = field(default_factory=Caller)
     # $context, built by the first template that names it (responseOverride lives in it)
@@ -141,11 +151,23 @@ class Invocation:
     # What the SageMaker Runtime answered, exactly as its HTTP response would carry it.
     endpoint_response: InvocationResponse | None = None
     integration_latency_ms: int | None = None
+    # The integration's span, unrounded: its start (time.perf_counter) and length in
+    # seconds (-1: no integration was called).
+    integration_started_at: float = 0.0
+    integration_seconds: float = -1.0
     integration_error: str | None = None
     response: MethodResponse | None = None
     response_latency_ms: int | None = None
+    response_seconds: float = 0.0
     access_log_line: str | None = None
     # the gateway error, when one ended the chain
     error_type: str | None = None
     error_message: str | None = None
     response_type: str | None = None
+
+    def integrated(self, started: float) -> None:
+        """Record the integration's span: it started at `started` and has just answered."""
+        seconds = time.perf_counter() - started
+        self.integration_started_at = started
+        self.integration_seconds = seconds
+        self.integration_latency_ms = round(seconds * 1000)

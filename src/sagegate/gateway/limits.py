@@ -1,7 +1,9 @@
 """Token buckets and quotas, as API Gateway applies stage and usage-plan limits.
 
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
-State lives in this process: with `--workers N` each worker enforces its own share.
+These keep their state in this process, with no lock; with `--workers N` the limits are
+`shared_limits`' instead, whose state all workers share (a limit holds for the API as a
+whole, as on AWS). Both are made by a `LimitFactory`, once per limit at load.
 """
 
 from __future__ import annotations
@@ -9,7 +11,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
+
+
+class Limit(Protocol):
+    """A bucket or a quota: `take` counts one request, False when it is over the limit."""
+
+    def take(self) -> bool:
+        """Count one request; False when the limit refuses it."""
+
+
+Period = Literal["DAY", "WEEK", "MONTH"]
+
+
+class LimitFactory(Protocol):
+    """Makes the limits of an API at load: in this process, or shared by workers."""
+
+    def bucket(self, rate: float, burst: int) -> Limit:
+        """A token bucket: `rate` tokens per second, at most `burst`."""
+
+    def quota(self, limit: int, period: Period, offset: int) -> Limit:
+        """At most `limit` requests per calendar period."""
 
 
 class TokenBucket:
@@ -37,9 +59,6 @@ class TokenBucket:
             return False
         self._tokens = tokens - 1.0
         return True
-
-
-Period = Literal["DAY", "WEEK", "MONTH"]
 
 
 def period_start(now: datetime, period: Period, offset: int = 0) -> datetime:
@@ -95,3 +114,23 @@ class Quota:
         """Requests left in the current period."""
         start = period_start(self._clock(), self.period, self.offset)
         return self.limit if start != self._start else max(0, self.limit - self._count)
+
+
+class LocalLimits:
+    """Limits whose state lives in this process (one worker, or a test client)."""
+
+    def __init__(
+        self,
+        bucket_clock: Callable[[], float] = time.monotonic,
+        quota_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.bucket_clock = bucket_clock
+        self.quota_clock = quota_clock
+
+    def bucket(self, rate: float, burst: int) -> Limit:
+        """A `TokenBucket` on this process' clock."""
+        return TokenBucket(rate, burst, clock=self.bucket_clock)
+
+    def quota(self, limit: int, period: Period, offset: int) -> Limit:
+        """A `Quota` on this process' calendar."""
+        return Quota(limit, period, offset, clock=self.quota_clock)

@@ -16,20 +16,9 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from sagegate.api.formats import access_log_format
 from sagegate.gateway.context import Invocation
 
-JSON_WITH_STANDARD_FIELDS = (
-    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
-    '"user":"$context.identity.user","caller":"$context.identity.caller",'
-    '"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",'
-    '"resourcePath":"$context.resourcePath","status":"$context.status",'
-    '"protocol":"$context.protocol","responseLength":"$context.responseLength"}'
-)
-CLF = (
-    "$context.identity.sourceIp $context.identity.caller $context.identity.user "
-    '[$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" '
-    "$context.status $context.responseLength $context.requestId"
-)
 _VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 _NEEDS_JSON_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f\u2028\u2029]')
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -106,7 +95,7 @@ class AccessLogFormat:
     """
 
     def __init__(self, spec_value: str, *, extra: dict[str, Getter] | None = None) -> None:
-        source = {"json": JSON_WITH_STANDARD_FIELDS, "clf": CLF}.get(spec_value, spec_value)
+        source = access_log_format(spec_value)
         # JSON formats put values inside quotes: escape them so every line stays valid JSON.
         escape_json = source.lstrip().startswith("{")
         namespace: dict[str, object] = {

@@ -12,48 +12,73 @@ import shlex
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from dataclasses import replace
 from types import FrameType
 
 import uvicorn
 from rich.console import Console
 
 from sagegate import native
+from sagegate.api.load import LoadedApi
 from sagegate.gateway.app import Gateway
 from sagegate.gateway.assemble import (
     CONFIG_ENV,
+    Binding,
     ServeOptions,
-    describe_target,
-    load_spec,
+    bindings_for,
+    endpoint_names,
+    load,
     read_policy,
-    region_from,
 )
+from sagegate.gateway.build import RouteInfo, compile_routes
+from sagegate.gateway.ready import ReadyWatch
+from sagegate.gateway.run_dir import RUN_DIR_ENV
+from sagegate.gateway.webconsole.access import ConsoleAccess
 from sagegate.identities import LocalIdentities, load_identities
 from sagegate.server_settings import UVICORN_SETTINGS
-from sagegate.spec import Spec
+from sagegate.spec import SpecError
+
+# The default API's example: user 321, movies 101, 131 and 162 (the blog post's request).
+_DEFAULT_EXAMPLE = {"user_id": "321", "items": "101%2C131%2C162"}
 
 
-def example_url(spec: Spec, base: str) -> str:
-    """A URL that the spec's route accepts, for the banner's example."""
-    examples = {"user_id": "321"}
+def example_url(loaded: LoadedApi, route: RouteInfo, base: str) -> tuple[str, list[str]]:
+    """A URL for `route`, and the placeholders in it that the caller must replace.
+
+    The default API gets the blog's real values; any other API gets upper-case placeholders
+    for its path and required query parameters, named in the banner.
+    """
+    default = loaded.spec is not None and loaded.path is None
+    placeholders: list[str] = []
     parts = []
-    for part in spec.path_parts:
+    for part in route.path.split("/"):
         if part.startswith("{"):
             name = part.strip("{}").rstrip("+")
-            parts.append(examples.get(name, "example"))
+            value = _DEFAULT_EXAMPLE.get(name) if default else None
+            if value is None:
+                value = name.upper()
+                placeholders.append(value)
+            parts.append(value)
         else:
             parts.append(part)
-    url = f"{base}/{spec.api.stage_name}/" + "/".join(parts)
+    url = f"{base}/{loaded.api.stage.name}" + "/".join(parts).rstrip("/")
+    method = loaded.api.resource(route.path)
     query = []
-    for key in spec.required_request_parameters:
-        location, name = key.split(".")[2:4]
-        if location == "querystring":
-            # Commas percent-encoded: the form AWS's canonical query string expects.
-            value = "101%2C131%2C162" if name == "items" else "example"
-            query.append(f"{name}={value}")
-    return url + ("?" + "&".join(query) if query else "")
+    if method is not None and route.http_method in method.methods:
+        # Sorted by name: the canonical query string SigV4 signs (curl 7.x signs it as given).
+        declared = method.methods[route.http_method].request_parameters
+        for key, required in sorted(declared.items(), key=lambda item: item[0].split(".")[3]):
+            location, name = key.split(".")[2:4]
+            if location == "querystring" and required:
+                value = _DEFAULT_EXAMPLE.get(name) if default else None
+                if value is None:
+                    value = name.upper()
+                    placeholders.append(value)
+                query.append(f"{name}={value}")
+    return url + ("?" + "&".join(query) if query else ""), placeholders
 
 
 def describe_identities(identities: LocalIdentities) -> str:
@@ -65,40 +90,86 @@ def describe_identities(identities: LocalIdentities) -> str:
     return f"{key} (your AWS credentials, from {identities.source})"
 
 
+def _try_route(routes: list[RouteInfo]) -> RouteInfo | None:
+    """The route the banner's example calls: a served GET to an endpoint first."""
+    served = [r for r in routes if r.reason is None]
+    ranked = sorted(
+        served,
+        key=lambda r: (r.http_method != "GET", "SageMaker" not in r.integration, r.path),
+    )
+    return ranked[0] if ranked else None
+
+
 def banner(
-    spec: Spec,
-    spec_path: Path | None,
+    loaded: LoadedApi,
+    routes: list[RouteInfo],
+    bound: dict[str, Binding],
     base: str,
     identities: LocalIdentities | None,
-    target_line: str,
     region: str,
+    *,
+    literal_form: bool = False,
 ) -> str:
-    """What `serve` prints at start: the URL, who may call, and a command that works."""
-    name = f"{spec_path}" if spec_path else "the default movie-ratings API"
-    url = example_url(spec, base)
-    lines = [
-        f"sagegate: serving {name}",
-        f"  API:       {base}/{spec.api.stage_name}{spec.resource_template}  (GET)",
-        f"  endpoint:  {spec.endpoint_name}: {target_line}",
-    ]
-    if identities is None:
-        lines.append("  auth:      NONE (anyone may call)")
-        lines.append(f"  try:       curl {shlex.quote(url)}")
+    """What `serve` prints at start: the routes, who may call, and a command that works."""
+    api = loaded.api
+    if loaded.path is None:
+        name = "the default movie-ratings API"
     else:
-        primary = identities.primary
+        name = f"{loaded.path} ({loaded.kind}: RestApi {api.name!r}, stage {api.stage.name})"
+    lines = [f"sagegate: serving {name}", f"  API:       {base}/{api.stage.name}/"]
+    lines.append(f"  console:   {base}/_sagegate/  (metrics: {base}/_sagegate/metrics)")
+    width = max((len(r.http_method) for r in routes), default=3)
+    for route in routes:
+        url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
+        auth = route.authorization + (" + API key" if route.api_key_required else "")
+        if route.reason is None:
+            lines.append(
+                f"  route:     {route.http_method:<{width}} {url}  {auth}  {route.integration}"
+            )
+    for route in routes:
+        if route.reason is not None:
+            url = f"{base}/{api.stage.name}{route.path}".rstrip("/")
+            lines.append(f"  not served: {route.http_method} {url}: {route.reason} (answers 500)")
+    for endpoint, binding in bound.items():
+        lines.append(f"  endpoint:  {endpoint} -> {binding.describe()}")
+    chosen = _try_route(routes)
+    example: tuple[str, list[str]] | None = (
+        example_url(loaded, chosen, base) if chosen is not None else None
+    )
+    if identities is None:
+        lines.append("  auth:      no AWS_IAM method (no signature needed)")
+    else:
         lines.append(f"  auth:      AWS_IAM (SigV4); callers: {describe_identities(identities)}")
-        token = (
-            f" -H {shlex.quote('x-amz-security-token: ' + primary.session_token)}"
-            if primary.session_token
-            else ""
-        )
-        lines.append(
-            f"  try:       curl --aws-sigv4 {shlex.quote(f'aws:amz:{region}:execute-api')} "
-            f"--user {shlex.quote(f'{primary.access_key}:{primary.secret_key}')}{token} "
-            f"{shlex.quote(url)}"
-        )
-    if spec.api.api_key_required and spec.usage_plan and spec.usage_plan.api_keys:
-        lines.append(f"  api key:   send -H 'x-api-key: {spec.usage_plan.api_keys[0]}'")
+        if literal_form:
+            lines.append(
+                "             also accepting signatures over the URL as sent (curl before 8.3);"
+                " AWS refuses these"
+            )
+    if example is not None and chosen is not None:
+        url, placeholders = example
+        verb = "" if chosen.http_method == "GET" else f" -X {chosen.http_method}"
+        if chosen.authorization == "AWS_IAM" and identities is not None:
+            primary = identities.primary
+            token = (
+                f" -H {shlex.quote('x-amz-security-token: ' + primary.session_token)}"
+                if primary.session_token
+                else ""
+            )
+            command = (
+                f"curl{verb} --aws-sigv4 {shlex.quote(f'aws:amz:{region}:execute-api')} "
+                f"--user {shlex.quote(f'{primary.access_key}:{primary.secret_key}')}{token} "
+                f"{shlex.quote(url)}"
+            )
+        else:
+            command = f"curl{verb} {shlex.quote(url)}"
+        if chosen.api_key_required:
+            key = next((k.value for p in api.usage_plans for k in p.api_keys if k.enabled), None)
+            command += f" -H {shlex.quote('x-api-key: ' + (key or 'API_KEY'))}"
+            if key is None:
+                placeholders.append("API_KEY")
+        lines.append(f"  try:       {command}")
+        if placeholders:
+            lines.append(f"             (replace {', '.join(placeholders)} with real values)")
     lines.append(f"  build:     {native.STATUS}")
     lines.append("  Ctrl-C stops (in-flight requests finish first).")
     return "\n".join(lines)
@@ -158,33 +229,38 @@ def _flush_access_log(app: object) -> None:
         app = getattr(app, "app", None)
 
 
-def run(
-    *,
-    spec_path: Path | None,
-    host: str,
-    port: int,
-    access_log: Path | None,
-    policy: Path | None,
-    workers: int,
-    region: str | None,
-) -> int:
+def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
     """Serve until a signal; returns the exit code."""
-    spec = load_spec(spec_path)
-    region = region or region_from(os.environ)
-    read_policy(str(policy) if policy else None)  # refuse a bad policy before starting
-    # Checks the model directory now, so a bad one is refused before the server starts.
-    target_line = describe_target(spec)
-    identities = load_identities() if spec.api.authorization_type == "AWS_IAM" else None
-    options = ServeOptions(
-        spec_path=str(spec_path.resolve()) if spec_path else None,
-        access_log=str(access_log.resolve()) if access_log else None,
-        policy_path=str(policy.resolve()) if policy else None,
-        region=region,
-    )
+    region = options.region or region_from_env()
+    options = replace(options, region=region)
+    loaded = load(options.spec_path, options.load_options())
+    read_policy(options.policy_path)  # refuse a bad policy before starting
+    try:
+        ConsoleAccess(options.console_hosts)  # refuse a bad --console-host before starting
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
+    # Every endpoint name is bound (and every model directory checked) before the server
+    # starts; the routes compile here once to refuse a bad template before starting too.
+    bound = bindings_for(loaded, options.endpoints, endpoint_names(loaded.api))
+    routes = compile_routes(loaded.api)
+    identities = load_identities() if loaded.api.uses_authorization("AWS_IAM") else None
     os.environ[CONFIG_ENV] = options.to_env()
     base = f"http://{host}:{port}"
     Console(stderr=True, highlight=False, soft_wrap=True).print(
-        banner(spec, spec_path, base, identities, target_line, region), markup=False
+        banner(
+            loaded,
+            routes,
+            bound,
+            base,
+            identities,
+            region,
+            literal_form=options.sigv4_literal_form,
+        ),
+        markup=False,
+    )
+    timeout_s = max(
+        (m.integration.timeout_ms for _, m in loaded.api.routes() if m.integration is not None),
+        default=29_000,
     )
     config = uvicorn.Config(
         "sagegate.gateway.worker:create_app",
@@ -194,16 +270,24 @@ def run(
         port=port,
         workers=workers,
         log_level="warning",
-        timeout_graceful_shutdown=spec.api.integration_timeout_ms // 1000 + 1,
+        timeout_graceful_shutdown=timeout_s // 1000 + 1,
     )
-    server = _Server(config)
-    server.ready_message = f"sagegate: ready at {base}"
+    ready_message = f"sagegate: ready at {base}"
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
         sock = config.bind_socket()
-        Multiprocess(config, sockets=[sock]).run()
+        # The workers' shared directory (limits, published metrics and requests), gone at exit.
+        with tempfile.TemporaryDirectory(prefix="sagegate-run-") as shared:
+            os.environ[RUN_DIR_ENV] = shared
+            try:
+                with ReadyWatch(workers, ready_message):
+                    Multiprocess(config, sockets=[sock]).run()
+            finally:
+                os.environ.pop(RUN_DIR_ENV, None)
         return 0
+    server = _Server(config)
+    server.ready_message = ready_message
     with _exit_zero_after_signals():
         server.run()
     if server.force_exit:
@@ -213,3 +297,10 @@ def run(
         os._exit(128 + (server.last_signal or signal.SIGTERM))
     # uvicorn returns after a graceful shutdown; a failed start leaves `started` False.
     return 0 if server.started else 3
+
+
+def region_from_env() -> str:
+    """The region from the environment (AWS_REGION, AWS_DEFAULT_REGION, us-east-1)."""
+    from sagegate.gateway.assemble import region_from
+
+    return region_from(os.environ)

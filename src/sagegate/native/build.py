@@ -34,7 +34,6 @@ from sagegate import native
 #   compile as such (and no default template calls `$util`).
 MODULES = (
     "sagegate.ids",
-    "sagegate.timeouts",
     "sagegate.sigv4.canonical",
     "sagegate.sigv4.keys",
     "sagegate.sigv4.parse",
@@ -58,6 +57,7 @@ MODULES = (
     "sagegate.gateway.vtl.template",
     "sagegate.gateway.vtl.values",
     "sagegate.endpoint.host",
+    "sagegate.endpoint.loading",
     "sagegate.endpoint.http_client",
     "sagegate.models.movielens.codec",
     "sagegate.models.movielens.predictor",
@@ -77,6 +77,7 @@ MODULES = (
     "sagegate.sigv4.sign",
     "sagegate.models.movielens.serving",
     "sagegate.iam_policy",
+    "sagegate.metrics.series",
 )
 GROUP = "sagegate__native"
 REQUIRE_VARIABLE = "SAGEGATE_REQUIRE_NATIVE"

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# The one placeholder AWS account of everything local: the gateway's $context.accountId and
+# resource ARNs, local identities' ARNs, and the local SageMaker Runtime's messages and ARNs.
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_USER_NAME = "sagegate-local"
 

@@ -55,10 +55,17 @@ class SignedRequest:
 class SigV4Verifier:
     """Checks a request's SigV4 signature against the identities in a store.
 
-    `accept_literal_form` also accepts a signature over the path and query exactly as sent
-    (not double-encoded, not sorted): curl before 8.x (`--aws-sigv4`) signs so. AWS itself
-    refuses those when the two forms differ; the canonical form is always tried first, and a
-    refusal shows AWS's canonical request. `compare_digest` is injectable for tests only.
+    By default it accepts exactly what AWS accepts: a signature over the canonical request,
+    whose path is normalised and URI-encoded twice (a wire `%20` is signed as `%2520`) and
+    whose query is re-encoded and sorted by name, then value
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+
+    `accept_literal_form=True`, an explicit compatibility option, also accepts a signature over
+    the path and query exactly as sent. curl's `--aws-sigv4` signs so before 8.3 (7.88 signs
+    `state.up.path` and `state.up.query` unchanged), and later curls still encode a path's
+    `%XX` escapes only once. AWS refuses those signatures whenever the two forms differ; the
+    canonical form is always tried first, and a refusal shows AWS's canonical request.
+    `compare_digest` is injectable for tests only.
     """
 
     def __init__(
@@ -70,7 +77,7 @@ class SigV4Verifier:
         clock: Callable[[], float] = time.time,
         max_skew_seconds: int = 300,
         key_cache: SigningKeyCache | None = None,
-        accept_literal_form: bool = True,
+        accept_literal_form: bool = False,
         compare_digest: Callable[[bytes, bytes], bool] = hmac.compare_digest,
     ) -> None:
         self._identities = identities

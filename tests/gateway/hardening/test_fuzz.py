@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 
 from sagegate.endpoint.targets import Target
 from sagegate.gateway.app import Gateway
-from sagegate.gateway.assemble import build_gateway, target_for
+from sagegate.gateway.assemble import build_gateway
 from sagegate.gateway.context import Invocation, MethodRequest
 from sagegate.spec import Spec, SpecError
+from tests.gateway.factories import spec_target
 from tests.gateway.hardening.support import echo_spec_data, write_model
 
 # Statuses the gateway documents (the model's own 4xx/5xx are mapped to 400/500).
@@ -97,7 +98,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         },
     )
     spec = Spec.from_mapping(data)
-    target = target_for(spec, region="us-east-1", account_id="000000000000")
+    target = spec_target(spec)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(target.start())
     errors = InternalErrors()

@@ -228,7 +228,7 @@ def test_policy_with_authorization_none_names_the_anonymous_user(tmp_path: Path)
 
 def test_a_bad_policy_is_refused_at_load(tmp_path: Path) -> None:
     spec = echo_spec(tmp_path, api={"authorization_type": "AWS_IAM"})
-    with pytest.raises(SpecError, match=r"api\.policy: .*Effect must be"):
+    with pytest.raises(SpecError, match=r"policy: .*Effect must be"):
         build_gateway(
             spec,
             identities=StaticIdentityStore([ALICE]),

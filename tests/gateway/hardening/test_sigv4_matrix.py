@@ -22,10 +22,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from requests_aws4auth import AWS4Auth
 
-from sagegate.gateway.app import Gateway, GatewaySettings
-from sagegate.gateway.assemble import target_for
+from sagegate.gateway.app import GatewaySettings
 from sagegate.sigv4 import Identity, SigV4Signer, StaticIdentityStore
 from sagegate.spec import Spec
+from tests.gateway.factories import spec_gateway
 from tests.gateway.hardening.support import (
     ALICE,
     REGION,
@@ -63,9 +63,8 @@ def clock() -> ServerClock:
 def url(tmp_path_factory: pytest.TempPathFactory, clock: ServerClock) -> Iterator[str]:
     root = tmp_path_factory.mktemp("sigv4")
     spec = Spec.from_mapping(echo_spec_data(root, api={"authorization_type": "AWS_IAM"}))
-    gateway = Gateway(
+    gateway = spec_gateway(
         spec,
-        target_for(spec, region=REGION, account_id="000000000000"),
         GatewaySettings(region=REGION, identities=StaticIdentityStore([ALICE, TEMP]), clock=clock),
     )
     with serve_in_thread(gateway) as base:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-from sagegate.gateway.app import Gateway, GatewaySettings
-from sagegate.gateway.assemble import target_for
+from sagegate.gateway.app import GatewaySettings
 from sagegate.spec import Spec, SpecError
+from tests.gateway.factories import spec_gateway
 from tests.gateway.hardening.support import assert_aws_error, echo_spec_data
 from tests.servers import serve_in_thread
 
@@ -39,10 +39,8 @@ class SteppedClocks:
 
 def _served(root: Path, clocks: SteppedClocks, **spec_options: Any) -> Iterator[str]:
     spec = Spec.from_mapping(echo_spec_data(root, **spec_options))
-    gateway = Gateway(
-        spec,
-        target_for(spec, region="us-east-1", account_id="000000000000"),
-        GatewaySettings(bucket_clock=clocks.monotonic, quota_clock=clocks.calendar),
+    gateway = spec_gateway(
+        spec, GatewaySettings(bucket_clock=clocks.monotonic, quota_clock=clocks.calendar)
     )
     with serve_in_thread(gateway) as url:
         yield url

@@ -1,17 +1,26 @@
 import pytest
 
+from sagegate.gateway.mappings import Mappings
 from sagegate.gateway.responses import UnsupportedMediaType
 from sagegate.gateway.steps.integration_request import IntegrationRequestStep, media_type
 from sagegate.gateway.vtl import MappingTemplate
 from tests.gateway.factories import invocation
 
+# The construct's integration request: Content-Type mapped to 'application/json'.
+CONSTRUCT_HEADERS = Mappings(
+    {"integration.request.header.Content-Type": "'application/json'"},
+    "integration.request.header.",
+    {},
+    side="request",
+)
 STEP = IntegrationRequestStep(
     {
         "application/json": MappingTemplate('{"user": "$input.params(\'user_id\')"}'),
         "text/plain": MappingTemplate(
             "#set($context.requestOverride.header.X-Extra = 'yes')plain:$input.body"
         ),
-    }
+    },
+    headers=CONSTRUCT_HEADERS,
 )
 
 

@@ -2,26 +2,29 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sagegate.gateway.limits import Quota, TokenBucket
 from sagegate.gateway.responses import InvalidApiKey, QuotaExceeded, Throttled
-from sagegate.gateway.steps.throttle import Throttle
-from sagegate.spec import ApiSettings, Quota, UsagePlanSpec
-from sagegate.spec import Throttle as Limit
+from sagegate.gateway.steps.throttle import Throttle, UsagePlanKey
 from tests.gateway.factories import invocation
 
 KEY = "a-local-api-key-value-0001"
 
 
-def step(**api: object) -> Throttle:
-    return Throttle.from_spec(
-        ApiSettings.model_validate({"api_key_required": True, **api}),
-        UsagePlanSpec(
-            throttle=Limit(rate_limit=1, burst_limit=2),
-            quota=Quota(limit=3, period="DAY"),
-            api_keys=[KEY],
-        ),
-        bucket_clock=lambda: 0.0,  # time stands still: no refill
-        quota_clock=lambda: datetime(2026, 11, 25, tzinfo=UTC),
+def still() -> float:
+    return 0.0  # time stands still: no refill
+
+
+def today() -> datetime:
+    return datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def step(*, burst: int = 2, quota: int = 3, period: str = "DAY") -> Throttle:
+    key = UsagePlanKey(
+        "key1",
+        TokenBucket(1, burst, clock=still),
+        Quota(quota, period, clock=today),  # type: ignore[arg-type]
     )
+    return Throttle(api_key_required=True, keys={KEY: key}, stage_bucket=None)
 
 
 def call(throttle: Throttle, key: str | None = KEY) -> None:
@@ -46,11 +49,10 @@ def test_usage_plan_burst_then_throttled() -> None:
 
 
 def test_quota_then_limit_exceeded() -> None:
-    throttle = Throttle.from_spec(
-        ApiSettings(api_key_required=True),
-        UsagePlanSpec(quota=Quota(limit=2, period="MONTH"), api_keys=[KEY]),
-        bucket_clock=lambda: 0.0,
-        quota_clock=lambda: datetime(2026, 11, 25, tzinfo=UTC),
+    throttle = Throttle(
+        api_key_required=True,
+        keys={KEY: UsagePlanKey("key1", None, Quota(2, "MONTH", clock=today))},
+        stage_bucket=None,
     )
     call(throttle)
     call(throttle)
@@ -60,11 +62,8 @@ def test_quota_then_limit_exceeded() -> None:
 
 
 def test_stage_limit_applies_without_api_keys() -> None:
-    throttle = Throttle.from_spec(
-        ApiSettings(throttling=Limit(rate_limit=0, burst_limit=1)),
-        None,
-        bucket_clock=lambda: 0.0,
-        quota_clock=lambda: datetime(2026, 11, 25, tzinfo=UTC),
+    throttle = Throttle(
+        api_key_required=False, keys={}, stage_bucket=TokenBucket(0, 1, clock=still)
     )
     call(throttle, None)
     with pytest.raises(Throttled):

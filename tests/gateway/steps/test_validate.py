@@ -17,11 +17,20 @@ def test_missing_or_blank_is_refused_with_aws_message(query: str) -> None:
     assert raised.value.message == "Missing required request parameters: [items]"
 
 
-def test_lists_every_missing_parameter_in_order() -> None:
-    step = Validate(["method.request.querystring.a", "method.request.header.X-B"])
+def test_lists_every_missing_parameter_sorted_by_full_key() -> None:
+    # AWS lists method.request.header.* before path.* before querystring.*, whatever the
+    # declared order (recorded: "Missing required request parameters: [X-B, id, a]").
+    step = Validate(
+        [
+            "method.request.querystring.b",
+            "method.request.querystring.a",
+            "method.request.path.id",
+            "method.request.header.X-B",
+        ]
+    )
     with pytest.raises(BadRequestParameters) as raised:
         step(invocation())
-    assert raised.value.message == "Missing required request parameters: [a, X-B]"
+    assert raised.value.message == "Missing required request parameters: [X-B, id, a, b]"
 
 
 def test_present_passes() -> None:

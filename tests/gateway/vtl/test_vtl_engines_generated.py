@@ -18,7 +18,11 @@ from tests.gateway.vtl.differential import TALLY
 
 VARIABLES = ("a", "b", "item", "list", "m")
 TEXT = st.sampled_from(
-    ["x", " ", "\n", ",", "{", "}", '"k": ', "[", "]", "  ", "-", "é", "$ ", "#x", "\\$a", "\t"]
+    [
+        *("x", " ", "\n", ",", "{", "}", '"k": ', "[", "]", "  ", "-", "é", "$ ", "#x", "\t"),
+        # Escapes and comments (lexical.py rewrites the tree for them).
+        *("\\$a", "\\", "\\\\", "\\${b}", "#* c *#\n", "#* c *#"),
+    ]
 )
 STRINGS = st.sampled_from(["", "a", "a,b", "1,2,3", "Hello", " x ", "$.a", "é,ü"])
 

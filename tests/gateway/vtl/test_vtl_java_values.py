@@ -137,7 +137,3 @@ def test_conditions(source: str, expected: str) -> None:
 )
 def test_arithmetic(source: str, expected: str) -> None:
     assert render(source) == expected
-
-
-def test_set_swallows_blanks_before_it() -> None:
-    assert render("a\n   #set($x = 1)\nb$x #set($y = 2)c$y") == "a\nb1c2"

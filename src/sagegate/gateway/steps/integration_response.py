@@ -8,11 +8,14 @@ AWS integration (LocalStack matches a prefix; AWS needs a full match). The const
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 
 from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.facts import template_inputs
+from sagegate.gateway.mappings import Mappings
 from sagegate.gateway.responses import ApiConfigurationError
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 
@@ -24,6 +27,10 @@ class IntegrationResponse:
     status_code: int
     selection_pattern: str | None = None
     templates: dict[str, MappingTemplate] | None = None
+    # method.response.header.* mappings (from integration.response.*, context, static...)
+    headers: Mappings | None = None
+    # CONVERT_TO_TEXT (base64 of the body) or CONVERT_TO_BINARY (base64 decoded), or None.
+    content_handling: str | None = None
     _compiled: re.Pattern[str] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -61,18 +68,19 @@ class IntegrationResponseStep:
     """Maps the endpoint response to the method response."""
 
     def __init__(self, responses: list[IntegrationResponse]) -> None:
-        self.default = next(r for r in responses if r.selection_pattern is None)
-        self.patterned = [r for r in responses if r.selection_pattern is not None]
+        # AWS takes an empty selection pattern as no pattern: the default response.
+        self.default = next((r for r in responses if not r.selection_pattern), None)
+        self.patterned = [r for r in responses if r.selection_pattern]
         # The choice depends on the status alone: matched once per status code (measured:
         # 0.5 -> 0.05 µs a request); bounded, whatever statuses an endpoint invents.
         self._chosen: dict[int, IntegrationResponse] = {}
 
-    def select(self, status: int) -> IntegrationResponse:
-        """The first integration response whose pattern matches, else the default."""
-        chosen = self._chosen.get(status)
+    def select(self, status: int) -> IntegrationResponse | None:
+        """The first integration response whose pattern matches, else the default (if any)."""
+        chosen: IntegrationResponse | None = self._chosen.get(status)
         if chosen is None:
             chosen = next((r for r in self.patterned if r.matches(status)), self.default)
-            if len(self._chosen) < _MAX_REMEMBERED_STATUSES:
+            if chosen is not None and len(self._chosen) < _MAX_REMEMBERED_STATUSES:
                 self._chosen[status] = chosen
         return chosen
 
@@ -80,11 +88,23 @@ class IntegrationResponseStep:
         answer = ctx.endpoint_response
         assert answer is not None, "the integrate step runs first"
         chosen = self.select(answer.status)
+        if chosen is None:
+            ctx.integration_error = (
+                "Execution failed due to configuration error: No match for output mapping and "
+                "no default output mapping specified. Endpoint Response Status Code: "
+                f"{answer.status}"
+            )
+            raise ApiConfigurationError()
         status = chosen.status_code
         if not chosen.templates:
             # Without a template the body passes through under the method response's type.
             headers = [(b"content-type", b"application/json")]
-            ctx.response = MethodResponse(status=status, headers=headers, body=answer.body)
+            if chosen.headers is not None:
+                _map_headers(ctx, chosen.headers, headers)
+            body = answer.body
+            if chosen.content_handling is not None:
+                body = _convert(ctx, body, chosen.content_handling)
+            ctx.response = MethodResponse(status=status, headers=headers, body=body)
             return
         content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
         facts, context = template_inputs(ctx, template)
@@ -107,6 +127,32 @@ class IntegrationResponseStep:
                 raise ApiConfigurationError()
             status = override.status
         headers = [(b"content-type", content_type.encode())]
+        if chosen.headers is not None:
+            _map_headers(ctx, chosen.headers, headers)
         if override.header:
             headers.extend((k.lower().encode(), v.encode()) for k, v in override.header.items())
         ctx.response = MethodResponse(status=status, headers=headers, body=body)
+
+
+def _map_headers(ctx: Invocation, mappings: Mappings, headers: list[tuple[bytes, bytes]]) -> None:
+    """Add the mapped method response headers; a mapped name replaces the default one."""
+    mapped = mappings.evaluate(ctx, ctx.endpoint_response)
+    if not mapped:
+        return
+    names = {name.lower().encode() for name in mapped}
+    headers[:] = [(k, v) for k, v in headers if k not in names]
+    headers.extend((name.lower().encode(), value.encode()) for name, value in mapped.items())
+
+
+def _convert(ctx: Invocation, body: bytes, handling: str) -> bytes:
+    """An integration response's contentHandling applied to a body that passes through.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
+    """
+    if handling == "CONVERT_TO_TEXT":
+        return base64.b64encode(body)
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        ctx.integration_error = "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
+        raise ApiConfigurationError() from None

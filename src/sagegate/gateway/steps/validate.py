@@ -1,29 +1,47 @@
-"""Validate: the request validator's check of required method request parameters.
+"""Validate: the method's request validator, on parameters and on the body.
 
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html
 A missing or blank required parameter answers 400
-`{"message": "Missing required request parameters: [items]"}`.
+`{"message": "Missing required request parameters: [items]"}`, the names sorted by their full
+key (`method.request.header.*` before `path.*` before `querystring.*`), as AWS lists them.
+A body that fails the method's request model (JSON Schema draft 4; an empty body is `{}`)
+answers 400 `{"message": "Invalid request body"}`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+
 from sagegate.gateway.context import Invocation
-from sagegate.gateway.responses import BadRequestParameters
+from sagegate.gateway.responses import BadRequestBody, BadRequestParameters
+from sagegate.gateway.steps.integration_request import media_type
+
+# A compiled schema: returns None, raises on an invalid document.
+BodyCheck = Callable[[Any], Any]
 
 
 class Validate:
-    """Checks that every required path, query string and header parameter is present."""
+    """Checks required path, query string and header parameters, then the body's model."""
 
-    def __init__(self, required: list[str]) -> None:
-        # 'method.request.querystring.items' -> ('querystring', 'items'), in declared order.
+    def __init__(
+        self,
+        required: Iterable[str],
+        *,
+        body_checks: dict[str, BodyCheck] | None = None,
+    ) -> None:
+        # 'method.request.querystring.items' -> ('querystring', 'items'), in AWS's order.
         self._required: list[tuple[str, str]] = []
-        for key in required:
+        for key in sorted(set(required)):
             _, _, location, name = key.split(".", 3)
             self._required.append((location, name))
+        self._body_checks = body_checks or None
 
     def __call__(self, ctx: Invocation) -> None:
         # One loop with the lookups inline: no list and no call per parameter for the usual
-        # request that has them all (measured: 0.55 µs -> 0.3 µs for the default spec's two).
+        # request that has them all.
         missing: list[str] | None = None
         for location, name in self._required:
             if location == "path":
@@ -42,3 +60,16 @@ class Validate:
             raise BadRequestParameters(
                 f"Missing required request parameters: [{', '.join(missing)}]"
             )
+        if self._body_checks is not None:
+            self._check_body(ctx)
+
+    def _check_body(self, ctx: Invocation) -> None:
+        assert self._body_checks is not None
+        checks = self._body_checks
+        check = checks.get(media_type(ctx.request.header("content-type"))) or checks.get("$default")
+        if check is None:
+            return
+        try:
+            check(orjson.loads(ctx.request.body or b"{}"))
+        except Exception:  # not JSON, or not valid for the model
+            raise BadRequestBody("Invalid request body") from None

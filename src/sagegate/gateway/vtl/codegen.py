@@ -15,6 +15,7 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.input import InputVariable
+from sagegate.gateway.vtl.lexical import EscapedReference
 from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope
 from sagegate.gateway.vtl.tree import (
@@ -157,6 +158,10 @@ class Generator:
                 continue  # writes nothing, so text on both sides still joins
             elif isinstance(child, av.MacroCall | av.EvaluateDirective):
                 pending.append(child.my_text())
+            elif isinstance(child, EscapedReference):
+                pending.append(child.prefix)
+                self.flush_text(pending, output)
+                self.escaped_reference(child, output)
             else:
                 self.flush_text(pending, output)
                 self.statement(child, output)
@@ -198,20 +203,29 @@ class Generator:
         if node.expression is None:
             self.emit(f"{output.write}({node.my_text()!r})")
             return
+        value = self.reference_value(node)
+        # A null or undefined reference renders as '' on API Gateway.
+        self.emit(f"if {value} is not None:")
+        self.emit(f"    {output.write}({_as_text(value)})")
+
+    def escaped_reference(self, node: EscapedReference, output: _Output) -> None:
+        """What lexical.EscapedReference prints after its prefix (already written)."""
+        value = self.reference_value(node.reference)
+        self.emit(f"if {value} is None:")
+        self.emit(f"    {output.write}({node.when_null!r})")
+        self.emit("else:")
+        printed = _as_text(value) if node.literal is None else repr(node.literal)
+        self.emit(f"    {output.write}({printed})")
+
+    def reference_value(self, node: av.FormalReference) -> str:
+        """Emit the computation of a reference's value (alternate included); its temporary."""
         value = self.variable_expression(node.expression)
         if node.alternate is not None:
             self.emit(f"if {value} is None:")
             self.depth += 1
             self.emit(f"{value} = {self.value(node.alternate.expression)}")
             self.depth -= 1
-        # A null or undefined reference renders as '' on API Gateway.
-        self.emit(f"if {value} is not None:")
-        # Strings, then doubles (to_text's first case) without the to_text call: a response
-        # template prints mostly numbers (measured: ~0.06 µs a printed double).
-        self.emit(
-            f"    {output.write}({value} if {value}.__class__ is str"
-            f" else _double({value}) if {value}.__class__ is float else _text({value}))"
-        )
+        return value
 
     def if_directive(self, node: av.IfDirective, output: _Output) -> None:
         opened = 0
@@ -525,6 +539,18 @@ class Generator:
             left = self.value(left)
         function = self.constant(operators.pop().apply_to, "op")
         values.append(self.assign(f"{function}({left}, {right})"))
+
+
+def _as_text(value: str) -> str:
+    """The printed text of a non-null value, as an expression.
+
+    Strings, then doubles (to_text's first case) without the to_text call: a response
+    template prints mostly numbers (measured: ~0.06 µs a printed double).
+    """
+    return (
+        f"{value} if {value}.__class__ is str"
+        f" else _double({value}) if {value}.__class__ is float else _text({value})"
+    )
 
 
 def _is_member_read(node: av.VariableExpression) -> bool:

@@ -1,21 +1,20 @@
 """API Gateway's Velocity semantics, grafted onto an airspeed parse tree at compile time.
 
 airspeed parses Velocity; its evaluation follows Python (Python methods on values,
-`None != ''`, truthy empty strings, no loop cap). After parsing, each node whose
-behaviour differs gets an instance-level replacement here, once per template, so the
-render path pays nothing extra and airspeed's module stays untouched for other users.
+`None != ''`, truthy empty strings, no loop cap). After parsing, `lexical.apply` puts the
+tree's text and escapes right, then each node whose behaviour differs gets an
+instance-level replacement here, once per template, so the render path pays nothing extra
+and airspeed's module stays untouched for other users.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Callable
 from typing import Any
 
 from airspeed import operators as av
 
-from sagegate.gateway.vtl import values
+from sagegate.gateway.vtl import lexical, values
 from sagegate.gateway.vtl.methods import call_method, get_index, get_property
 
 # API Gateway caps #foreach at 1,000 iterations. It runs Velocity 1.7, whose
@@ -52,11 +51,11 @@ _BY_AIRSPEED_FUNCTION = {
     for symbol, function in av.BinaryOperator.OPERATORS.items()
     if symbol in _JAVA_OPERATORS
 }
-_TRAILING_BLANKS = re.compile(r"(^|\n)[ \t]+$")
 
 
-def adapt(root: av._Element) -> None:
+def adapt(root: av.TemplateBody) -> None:
     """Give every node of the parsed template API Gateway's semantics (in place)."""
+    lexical.apply(root)
     seen: set[int] = set()
     stack: list[Any] = [root]
     while stack:
@@ -85,6 +84,8 @@ def _adapt_node(node: av._Element) -> None:
         _adapt_subexpression(node)
     elif isinstance(node, av.FormalReference):
         node.evaluate_raw = _reference_renderer(node)
+    elif isinstance(node, lexical.EscapedReference):
+        node.evaluate_raw = _escaped_renderer(node)
     elif isinstance(node, av.ForeachDirective):
         node.evaluate_raw = _foreach_renderer(node)
     elif isinstance(node, av.BinaryOperator):
@@ -110,8 +111,6 @@ def _adapt_node(node: av._Element) -> None:
         # ... and a call (or #evaluate, also unsupported) prints literally.
         text = node.my_text()
         node.evaluate_raw = lambda stream, ns, loader: stream.write(text)
-    elif isinstance(node, av.Block):
-        _gobble_blanks_before_set(node)
 
 
 def _adapt_name_or_call(node: av.NameOrCall) -> None:
@@ -145,6 +144,13 @@ def _adapt_subexpression(node: av.SubExpression) -> None:
     node.calculate = calculate
 
 
+def _reference_value(node: av.FormalReference, namespace: Any, loader: Any) -> Any:
+    value = node.expression.calculate(namespace, loader)
+    if value is None and node.alternate is not None:
+        value = node.alternate.calculate(namespace, loader)
+    return value
+
+
 def _reference_renderer(node: av.FormalReference) -> Callable[[Any, Any, Any], None]:
     text = node.my_text()
 
@@ -152,13 +158,23 @@ def _reference_renderer(node: av.FormalReference) -> Callable[[Any, Any, Any], N
         if node.expression is None:
             stream.write(text)
             return
-        value = node.expression.calculate(namespace, loader)
-        if value is None and node.alternate is not None:
-            value = node.alternate.calculate(namespace, loader)
+        value = _reference_value(node, namespace, loader)
         # A null or undefined reference renders as '' on API Gateway (Velocity would
         # print the reference's source text).
         if value is not None:
             stream.write(values.to_text(value))
+
+    return evaluate_raw
+
+
+def _escaped_renderer(node: lexical.EscapedReference) -> Callable[[Any, Any, Any], None]:
+    def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+        stream.write(node.prefix)
+        value = _reference_value(node.reference, namespace, loader)
+        if value is None:
+            stream.write(node.when_null)
+        else:
+            stream.write(values.to_text(value) if node.literal is None else node.literal)
 
     return evaluate_raw
 
@@ -231,15 +247,6 @@ def _foreach_renderer(node: av.ForeachDirective) -> Callable[[Any, Any, Any], No
                     dict.__setitem__(namespace, name, previous)
 
     return evaluate_raw
-
-
-def _gobble_blanks_before_set(block: av.Block) -> None:
-    # Velocity 1.7's #set token swallows the spaces and tabs before it on its line
-    # (recorded: `#set(...) #set(...)` prints no space between them).
-    children = block.children
-    for previous, current in itertools.pairwise(children):
-        if isinstance(previous, av.Text) and isinstance(current, av.SetDirective):
-            previous.text = _TRAILING_BLANKS.sub(r"\1", previous.text)
 
 
 __all__ = ["FOREACH_MAX_ITERATIONS", "ForeachScope", "adapt", "range_list"]

@@ -1,0 +1,600 @@
+"""Read a REST API out of a CloudFormation template.
+
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/AWS_ApiGateway.html
+The API is an `AWS::ApiGateway::RestApi` and the resources that name it: `Resource`, `Method`,
+`Model`, `RequestValidator`, `GatewayResponse`, `Stage` (or a `Deployment`'s `StageName`),
+`UsagePlan`, `UsagePlanKey` and `ApiKey`. A RestApi whose `Body` holds an OpenAPI document,
+and a SAM `AWS::Serverless::Api` with a `DefinitionBody`, go through the OpenAPI door.
+Every value is resolved when read; one that cannot be is an error naming the resource and
+the property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sagegate.api.cloudformation.intrinsics import Resolver, Unresolvable
+from sagegate.api.errors import ApiError
+from sagegate.api.ids import physical_id
+from sagegate.api.model import (
+    CONTENT_HANDLINGS,
+    INTEGRATION_TYPES,
+    PASSTHROUGH_BEHAVIORS,
+    ApiKey,
+    GatewayResponse,
+    Integration,
+    IntegrationResponse,
+    Method,
+    MethodResponse,
+    MethodSetting,
+    Model,
+    QuotaSettings,
+    RequestValidator,
+    Resource,
+    RestApi,
+    Stage,
+    ThrottleSettings,
+    UsagePlan,
+    frozen,
+)
+from sagegate.api.options import LoadOptions
+
+REST_API = "AWS::ApiGateway::RestApi"
+SAM_API = "AWS::Serverless::Api"
+
+
+def _ref(logical_id: str, resource: Mapping[str, Any]) -> Any:
+    """A resource's Ref: its physical id, as CloudFormation returns it for the type."""
+    kind = resource.get("Type", "")
+    properties = resource.get("Properties") or {}
+    if kind == "AWS::ApiGateway::Stage":
+        return properties.get("StageName", logical_id)
+    if kind == "AWS::ApiGateway::Model" and isinstance(properties.get("Name"), str):
+        return properties["Name"]
+    if kind == "AWS::ApiGateway::Model":
+        return logical_id
+    if kind == "AWS::SageMaker::Endpoint":
+        raise Unresolvable(f"Ref {logical_id} is the endpoint's ARN; use Fn::GetAtt .EndpointName")
+    if kind.startswith("AWS::ApiGateway::"):
+        return physical_id(logical_id)
+    return logical_id
+
+
+def _get_att(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, Any], str], Any]:
+    def get_att(logical_id: str, resource: Mapping[str, Any], attribute: str) -> Any:
+        kind = resource.get("Type", "")
+        properties = resource.get("Properties") or {}
+        r = resolver()
+        if kind == REST_API and attribute == "RootResourceId":
+            return physical_id(logical_id + "/")
+        if kind == "AWS::SageMaker::Endpoint" and attribute == "EndpointName":
+            if "EndpointName" in properties:
+                return r.text(properties["EndpointName"])
+            return logical_id
+        if attribute == "Arn":
+            service = kind.split("::")[1].lower() if kind.count("::") == 2 else "unknown"
+            name = _ref(logical_id, resource)
+            if kind == "AWS::IAM::Role":
+                return f"arn:aws:iam::{r.account_id}:role/{name}"
+            if kind == "AWS::Logs::LogGroup":
+                return f"arn:aws:logs:{r.region}:{r.account_id}:log-group:{name}:*"
+            if kind == "AWS::Lambda::Function":
+                return f"arn:aws:lambda:{r.region}:{r.account_id}:function:{name}"
+            return f"arn:aws:{service}:{r.region}:{r.account_id}:{name}"
+        raise Unresolvable(f"Fn::GetAtt {logical_id}.{attribute}: not known locally ({kind})")
+
+    return get_att
+
+
+class _Reader:
+    """Reads the resources of one template, resolving values as they are read."""
+
+    def __init__(self, template: Mapping[str, Any], options: LoadOptions, source: str) -> None:
+        self.template = template
+        self.options = options
+        self.source = source
+        resources = template.get("Resources")
+        if not isinstance(resources, Mapping):
+            raise ApiError(f"{source}: a CloudFormation template's Resources must be a mapping")
+        self.resources: Mapping[str, Any] = resources
+        self.resolver = Resolver(
+            template,
+            region=options.region,
+            account_id=options.account_id,
+            stack_name="sagegate-local",
+            parameters=options.parameters,
+            ref=_ref,
+            get_att=_get_att(lambda: self.resolver),
+        )
+
+    # -- reading values -------------------------------------------------------------
+
+    def value(self, logical: str, prop: str, raw: Any) -> Any:
+        """A resolved property value; an unresolvable one is an error naming both."""
+        try:
+            return self.resolver.resolve(raw)
+        except Unresolvable as exc:
+            kind = self.resources[logical].get("Type", "?") if logical in self.resources else "?"
+            raise ApiError(
+                f"{self.source}: resource {logical} ({kind}) property {prop}: "
+                f"cannot be resolved locally: {exc}"
+            ) from None
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ApiError(
+                f"{self.source}: resource {logical} property {prop}: malformed intrinsic "
+                f"function: {exc}"
+            ) from None
+
+    def prop(self, logical: str, name: str, default: Any = None) -> Any:
+        """Property `name` of resource `logical`, resolved (`default` when absent)."""
+        properties = self.resources[logical].get("Properties") or {}
+        if name not in properties:
+            return default
+        return self.value(logical, name, properties[name])
+
+    def of_type(self, kind: str) -> list[str]:
+        """The logical ids of every resource of a type (in template order)."""
+        return [
+            logical
+            for logical, resource in self.resources.items()
+            if isinstance(resource, Mapping)
+            and resource.get("Type") == kind
+            and self._included(logical, resource)
+        ]
+
+    def _included(self, logical: str, resource: Mapping[str, Any]) -> bool:
+        condition = resource.get("Condition")
+        if condition is None:
+            return True
+        try:
+            return self.resolver.condition(condition)
+        except Unresolvable as exc:
+            raise ApiError(f"{self.source}: resource {logical} Condition: {exc}") from None
+
+    def belongs(self, logical: str, api_id: str, prop: str = "RestApiId") -> bool:
+        """True when the resource's `prop` names the API."""
+        properties = self.resources[logical].get("Properties") or {}
+        return prop in properties and self.value(logical, prop, properties[prop]) == api_id
+
+    # -- the API --------------------------------------------------------------------
+
+    def choose_api(self) -> str:
+        apis = self.of_type(REST_API) + [
+            logical for logical in self.of_type(SAM_API) if "DefinitionBody" in self.props(logical)
+        ]
+        wanted = self.options.api
+        if wanted is not None:
+            if wanted not in apis:
+                listed = ", ".join(apis) or "none"
+                raise ApiError(
+                    f"{self.source}: --api {wanted}: no RestApi of that logical id "
+                    f"(the template has: {listed})"
+                )
+            return wanted
+        if not apis:
+            if self.of_type(SAM_API) or any(
+                isinstance(r, Mapping) and r.get("Type") == "AWS::Serverless::Function"
+                for r in self.resources.values()
+            ):
+                raise ApiError(
+                    f"{self.source}: no API in it that sagegate reads: SAM's implicit APIs "
+                    "(a function's Api events) and AWS::Serverless::Api without DefinitionBody "
+                    "are made by the SAM transform; serve its output (sam build, or "
+                    "sam validate --debug) or an AWS::ApiGateway::RestApi"
+                )
+            raise ApiError(f"{self.source}: no API in it: the template has no {REST_API}")
+        if len(apis) > 1:
+            raise ApiError(
+                f"{self.source}: the template has {len(apis)} REST APIs ({', '.join(apis)}); "
+                "choose one with --api LOGICAL_ID"
+            )
+        return apis[0]
+
+    def props(self, logical: str) -> Mapping[str, Any]:
+        """The raw properties of a resource."""
+        properties = self.resources[logical].get("Properties") or {}
+        return properties if isinstance(properties, Mapping) else {}
+
+    def read(self) -> RestApi:
+        logical = self.choose_api()
+        kind = self.resources[logical]["Type"]
+        body = self.prop(logical, "DefinitionBody" if kind == SAM_API else "Body")
+        if body is None and self.prop(logical, "BodyS3Location") is not None:
+            raise ApiError(
+                f"{self.source}: resource {logical} ({kind}) property BodyS3Location: an "
+                "OpenAPI body in S3 is not read locally; serve the OpenAPI file itself"
+            )
+        if body is not None:
+            return self._from_body(logical, kind, body)
+        api_id = physical_id(logical)
+        name = self.prop(logical, "Name") or logical
+        paths = self._resource_paths(logical, api_id)
+        models = self._models(api_id)
+        validators = self._validators(api_id)
+        methods: dict[str, dict[str, Method]] = {path: {} for path in paths.values()}
+        for method_id in self.of_type("AWS::ApiGateway::Method"):
+            if not self.belongs(method_id, api_id):
+                continue
+            resource_id = self.prop(method_id, "ResourceId")
+            if resource_id not in paths:
+                raise ApiError(
+                    f"{self.source}: resource {method_id} (AWS::ApiGateway::Method) property "
+                    "ResourceId: not a resource of the API"
+                )
+            method = self._method(method_id, validators)
+            methods[paths[resource_id]][method.http_method] = method
+        stage = self._stage(logical, api_id)
+        policy = self.prop(logical, "Policy")
+        if isinstance(policy, str):
+            policy = self._json(logical, "Policy", policy)
+        endpoint = self.prop(logical, "EndpointConfiguration") or {}
+        types = endpoint.get("Types") or ["EDGE"]
+        return RestApi(
+            name=str(name),
+            id=api_id,
+            stage=stage,
+            resources=tuple(Resource(path, frozen(methods[path])) for path in sorted(methods)),
+            models=frozen(models),
+            gateway_responses=frozen(self._gateway_responses(api_id)),
+            binary_media_types=tuple(self.prop(logical, "BinaryMediaTypes") or ()),
+            api_key_source=self.prop(logical, "ApiKeySourceType") or "HEADER",
+            usage_plans=self._usage_plans(api_id, stage.name),
+            policy=policy,
+            endpoint_type=str(types[0]),
+            description=self.prop(logical, "Description"),
+        )
+
+    def _from_body(self, logical: str, kind: str, body: Any) -> RestApi:
+        """The OpenAPI body's API, with what the template adds around it: its stage (a
+        Stage resource, or SAM's StageName), usage plans and gateway responses."""
+        from dataclasses import replace
+
+        from sagegate.api.openapi import api_from_openapi
+
+        if isinstance(body, str):
+            body = self._json(logical, "Body", body)
+        api_id = physical_id(logical)
+        api = api_from_openapi(body, self.options, source=f"{self.source} ({logical}.Body)")
+        has_stage = any(
+            self.belongs(s, api_id) for s in self.of_type("AWS::ApiGateway::Stage")
+        ) or any(
+            self.belongs(d, api_id) and self.prop(d, "StageName")
+            for d in self.of_type("AWS::ApiGateway::Deployment")
+        )
+        if has_stage:
+            stage = self._stage(logical, api_id)
+        elif kind == SAM_API and self.options.stage is None:
+            stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
+            variables = self.prop(logical, "Variables")
+            if variables:
+                stage = replace(
+                    stage, variables=frozen({str(k): str(v) for k, v in variables.items()})
+                )
+            if self.prop(logical, "TracingEnabled") is not None:
+                stage = replace(stage, tracing_enabled=bool(self.prop(logical, "TracingEnabled")))
+        else:
+            stage = api.stage
+        name = self.prop(logical, "Name")
+        return replace(
+            api,
+            id=api_id,
+            name=str(name) if name else api.name,
+            stage=stage,
+            usage_plans=api.usage_plans + self._usage_plans(api_id, stage.name),
+            gateway_responses=frozen({**api.gateway_responses, **self._gateway_responses(api_id)}),
+        )
+
+    def _json(self, logical: str, prop: str, text: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ApiError(
+                f"{self.source}: resource {logical} property {prop}: not JSON: {exc}"
+            ) from None
+
+    def _resource_paths(self, api_logical: str, api_id: str) -> dict[str, str]:
+        """Resource id -> path ('/a/{b}'), the root included."""
+        root = physical_id(api_logical + "/")
+        parents: dict[str, tuple[str, str, str]] = {}
+        for logical in self.of_type("AWS::ApiGateway::Resource"):
+            if not self.belongs(logical, api_id):
+                continue
+            part = self.prop(logical, "PathPart")
+            if not isinstance(part, str) or not part:
+                raise ApiError(f"{self.source}: resource {logical} property PathPart: missing")
+            parents[physical_id(logical)] = (str(self.prop(logical, "ParentId")), part, logical)
+        paths = {root: "/"}
+
+        def path_of(resource_id: str, seen: tuple[str, ...] = ()) -> str:
+            if resource_id in paths:
+                return paths[resource_id]
+            if resource_id not in parents or resource_id in seen:
+                raise ApiError(
+                    f"{self.source}: resource {parents.get(resource_id, ('', '', resource_id))[2]}"
+                    " property ParentId: not a resource of the API"
+                )
+            parent, part, _ = parents[resource_id]
+            parent_path = path_of(parent, (*seen, resource_id))
+            paths[resource_id] = parent_path.rstrip("/") + "/" + part
+            return paths[resource_id]
+
+        for resource_id in parents:
+            path_of(resource_id)
+        return paths
+
+    def _models(self, api_id: str) -> dict[str, Model]:
+        models = {}
+        for logical in self.of_type("AWS::ApiGateway::Model"):
+            if not self.belongs(logical, api_id):
+                continue
+            name = str(_ref(logical, self.resources[logical]))
+            schema = self.prop(logical, "Schema") or {}
+            if isinstance(schema, str):
+                schema = self._json(logical, "Schema", schema)
+            models[name] = Model(
+                name, frozen(schema), self.prop(logical, "ContentType") or "application/json"
+            )
+        return models
+
+    def _validators(self, api_id: str) -> dict[str, RequestValidator]:
+        validators = {}
+        for logical in self.of_type("AWS::ApiGateway::RequestValidator"):
+            if not self.belongs(logical, api_id):
+                continue
+            validators[physical_id(logical)] = RequestValidator(
+                name=str(self.prop(logical, "Name") or logical),
+                validate_request_body=bool(self.prop(logical, "ValidateRequestBody", False)),
+                validate_request_parameters=bool(
+                    self.prop(logical, "ValidateRequestParameters", False)
+                ),
+            )
+        return validators
+
+    def _method(self, logical: str, validators: Mapping[str, RequestValidator]) -> Method:
+        http_method = str(self.prop(logical, "HttpMethod") or "").upper()
+        if not http_method:
+            raise ApiError(f"{self.source}: resource {logical} property HttpMethod: missing")
+        validator_id = self.prop(logical, "RequestValidatorId")
+        if validator_id is not None and validator_id not in validators:
+            raise ApiError(
+                f"{self.source}: resource {logical} property RequestValidatorId: not a "
+                "request validator of the API"
+            )
+        raw = self.props(logical).get("Integration")
+        integration = self._integration(logical, raw) if raw is not None else None
+        authorization = str(self.prop(logical, "AuthorizationType") or "NONE").upper()
+        return Method(
+            http_method=http_method,
+            authorization_type=authorization,  # type: ignore[arg-type]
+            api_key_required=bool(self.prop(logical, "ApiKeyRequired", False)),
+            request_parameters=frozen(
+                {k: bool(v) for k, v in (self.prop(logical, "RequestParameters") or {}).items()}
+            ),
+            request_validator=validators.get(validator_id) if validator_id else None,
+            request_models=frozen(self.prop(logical, "RequestModels")),
+            integration=integration,
+            method_responses=tuple(
+                MethodResponse(
+                    str(r.get("StatusCode")),
+                    frozen(r.get("ResponseParameters")),
+                    frozen(r.get("ResponseModels")),
+                )
+                for r in self.prop(logical, "MethodResponses") or ()
+            ),
+            authorizer=self.prop(logical, "AuthorizerId"),
+            operation_name=self.prop(logical, "OperationName"),
+        )
+
+    def _integration(self, logical: str, raw: Any) -> Integration:
+        def get(name: str, default: Any = None) -> Any:
+            if not isinstance(raw, Mapping) or name not in raw:
+                return default
+            return self.value(logical, f"Integration.{name}", raw[name])
+
+        kind = str(get("Type", "")).upper()
+        if kind not in INTEGRATION_TYPES:
+            raise ApiError(
+                f"{self.source}: resource {logical} property Integration.Type: "
+                f"{kind or 'missing'!r} is not an integration type ({', '.join(INTEGRATION_TYPES)})"
+            )
+        passthrough = str(get("PassthroughBehavior", "WHEN_NO_MATCH")).upper()
+        if passthrough not in PASSTHROUGH_BEHAVIORS:
+            raise ApiError(
+                f"{self.source}: resource {logical} property Integration.PassthroughBehavior: "
+                f"{passthrough!r} is not one of {', '.join(PASSTHROUGH_BEHAVIORS)}"
+            )
+        responses = []
+        for index, response in enumerate(get("IntegrationResponses") or ()):
+            handling = response.get("ContentHandling")
+            responses.append(
+                IntegrationResponse(
+                    status_code=str(response.get("StatusCode", "")),
+                    selection_pattern=response.get("SelectionPattern") or None,
+                    response_parameters=frozen(response.get("ResponseParameters")),
+                    response_templates=frozen(response.get("ResponseTemplates")),
+                    content_handling=_content_handling(
+                        handling,
+                        f"{self.source}: resource {logical} property "
+                        f"Integration.IntegrationResponses[{index}].ContentHandling",
+                    ),
+                )
+            )
+        timeout = get("TimeoutInMillis", 29_000)
+        return Integration(
+            type=kind,  # type: ignore[arg-type]
+            uri=get("Uri"),
+            http_method=get("IntegrationHttpMethod"),
+            request_parameters=frozen(get("RequestParameters")),
+            request_templates=frozen(get("RequestTemplates")),
+            passthrough_behavior=passthrough,  # type: ignore[arg-type]
+            content_handling=_content_handling(
+                get("ContentHandling"),
+                f"{self.source}: resource {logical} property Integration.ContentHandling",
+            ),
+            timeout_ms=int(timeout),
+            responses=tuple(responses),
+            connection_type=get("ConnectionType"),
+        )
+
+    def _gateway_responses(self, api_id: str) -> dict[str, GatewayResponse]:
+        responses = {}
+        for logical in self.of_type("AWS::ApiGateway::GatewayResponse"):
+            if not self.belongs(logical, api_id):
+                continue
+            response_type = str(self.prop(logical, "ResponseType"))
+            status = self.prop(logical, "StatusCode")
+            responses[response_type] = GatewayResponse(
+                response_type,
+                str(status) if status is not None else None,
+                frozen(self.prop(logical, "ResponseParameters")),
+                frozen(self.prop(logical, "ResponseTemplates")),
+            )
+        return responses
+
+    def _stage(self, api_logical: str, api_id: str) -> Stage:
+        candidates: list[tuple[str, str, Mapping[str, Any]]] = []
+        for logical in self.of_type("AWS::ApiGateway::Stage"):
+            if self.belongs(logical, api_id):
+                candidates.append(
+                    (logical, str(self.prop(logical, "StageName")), self.props(logical))
+                )
+        for logical in self.of_type("AWS::ApiGateway::Deployment"):
+            if self.belongs(logical, api_id) and self.prop(logical, "StageName"):
+                description = self.props(logical).get("StageDescription") or {}
+                candidates.append((logical, str(self.prop(logical, "StageName")), description))
+        wanted = self.options.stage
+        if wanted is not None:
+            chosen = [c for c in candidates if c[1] == wanted]
+            if not chosen:
+                # A stage the template does not deploy: served with the stage's defaults.
+                return Stage(name=wanted)
+        elif len(candidates) > 1:
+            names = ", ".join(sorted({c[1] for c in candidates}))
+            raise ApiError(
+                f"{self.source}: the API {api_logical} has several stages ({names}); choose "
+                "one with --stage NAME"
+            )
+        elif not candidates:
+            return Stage(name="prod")
+        else:
+            chosen = candidates
+        logical, name, props = chosen[0]
+        return self._stage_settings(logical, name, props)
+
+    def _stage_settings(self, logical: str, name: str, props: Mapping[str, Any]) -> Stage:
+        def get(key: str, default: Any = None) -> Any:
+            return self.value(logical, key, props[key]) if key in props else default
+
+        # One setting per resource and method: the CDK writes logging and throttling of
+        # '/*/*' as two entries, which the stage holds as one.
+        merged: dict[tuple[str, str], ThrottleSettings | None] = {}
+        for item in get("MethodSettings") or ():
+            key = (
+                str(item.get("ResourcePath", "/*")).replace("~1", "/"),
+                str(item.get("HttpMethod", "*")),
+            )
+            throttle = merged.get(key)
+            if "ThrottlingRateLimit" in item or "ThrottlingBurstLimit" in item:
+                throttle = ThrottleSettings(
+                    float(item.get("ThrottlingRateLimit", 10_000)),
+                    int(item.get("ThrottlingBurstLimit", 5_000)),
+                )
+            merged[key] = throttle
+        settings = [
+            MethodSetting(path, method, throttle) for (path, method), throttle in merged.items()
+        ]
+        if "ThrottlingRateLimit" in props or "ThrottlingBurstLimit" in props:
+            # A Deployment's StageDescription sets the stage-wide throttle directly.
+            settings.append(
+                MethodSetting(
+                    "/*",
+                    "*",
+                    ThrottleSettings(
+                        float(get("ThrottlingRateLimit", 10_000)),
+                        int(get("ThrottlingBurstLimit", 5_000)),
+                    ),
+                )
+            )
+        access_log = get("AccessLogSetting") or {}
+        return Stage(
+            name=name,
+            variables=frozen({str(k): str(v) for k, v in (get("Variables") or {}).items()}),
+            method_settings=tuple(settings),
+            access_log_format=access_log.get("Format"),
+            tracing_enabled=bool(get("TracingEnabled", False)),
+        )
+
+    def _usage_plans(self, api_id: str, stage: str) -> tuple[UsagePlan, ...]:
+        keys_of: dict[str, list[ApiKey]] = {}
+        for logical in self.of_type("AWS::ApiGateway::UsagePlanKey"):
+            plan_id = str(self.prop(logical, "UsagePlanId"))
+            key_id = self.prop(logical, "KeyId")
+            key_logical = next(
+                (k for k in self.of_type("AWS::ApiGateway::ApiKey") if physical_id(k) == key_id),
+                None,
+            )
+            if key_logical is None:
+                continue
+            value = self.prop(key_logical, "Value")
+            keys_of.setdefault(plan_id, []).append(
+                ApiKey(
+                    id=str(key_id),
+                    # CloudFormation generates a value when none is given: ours is stable.
+                    value=str(value) if value else physical_id(key_logical + "/value", 40),
+                    name=self.prop(key_logical, "Name"),
+                    enabled=bool(self.prop(key_logical, "Enabled", False)),
+                )
+            )
+        plans = []
+        for logical in self.of_type("AWS::ApiGateway::UsagePlan"):
+            for api_stage in self.prop(logical, "ApiStages") or ():
+                if api_stage.get("ApiId") != api_id or api_stage.get("Stage") != stage:
+                    continue
+                plan_id = physical_id(logical)
+                quota = self.prop(logical, "Quota")
+                plans.append(
+                    UsagePlan(
+                        id=plan_id,
+                        name=self.prop(logical, "UsagePlanName"),
+                        throttle=_throttle(self.prop(logical, "Throttle")),
+                        quota=QuotaSettings(
+                            int(quota["Limit"]),
+                            quota.get("Period", "DAY"),
+                            int(quota.get("Offset", 0)),
+                        )
+                        if quota and "Limit" in quota
+                        else None,
+                        api_keys=tuple(keys_of.get(plan_id, ())),
+                        method_throttles=frozen(
+                            {
+                                path: throttle
+                                for path, raw in (api_stage.get("Throttle") or {}).items()
+                                if (throttle := _throttle(raw)) is not None
+                            }
+                        ),
+                    )
+                )
+        return tuple(plans)
+
+
+def _throttle(raw: Any) -> ThrottleSettings | None:
+    if not isinstance(raw, Mapping) or not ("RateLimit" in raw or "BurstLimit" in raw):
+        return None
+    return ThrottleSettings(float(raw.get("RateLimit", 10_000)), int(raw.get("BurstLimit", 5_000)))
+
+
+def _content_handling(value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    if value not in CONTENT_HANDLINGS:
+        raise ApiError(f"{where}: {value!r} is not one of {', '.join(CONTENT_HANDLINGS)}")
+    return value
+
+
+def api_from_template(template: Any, options: LoadOptions, *, source: str) -> RestApi:
+    """The REST API a template deploys (`options.api` picks one of several)."""
+    if not isinstance(template, Mapping):
+        raise ApiError(f"{source}: a CloudFormation template is a mapping")
+    return _Reader(template, options, source).read()

@@ -1,0 +1,213 @@
+"""Velocity 1.7's lexical rules where airspeed's parser differs, applied to the parse tree.
+
+API Gateway renders mapping templates with Velocity 1.7, whose lexer (`Parser.jjt`) settles
+four things airspeed settles otherwise. `apply` rewrites a freshly parsed tree once, before
+`semantics.adapt`; both engines then render the same tree, so neither repeats these rules.
+
+- A directive's closing token takes the blanks and the newline after it: `)` (as in
+  `#foreach(...)`) and `#else` too, not only `#if(...)`, `#set(...)` and `#end` as in airspeed.
+- A block comment is the token `#* ... *#` (or `#** ... *#`) and nothing after it, so the
+  newline that follows it stays in the output (airspeed drops it).
+- `#set` swallows the spaces and tabs before it only where they begin a token: its token is
+  `(" "|"\\t")* "#set" (" ")* "("`, and plain text is one token, `(~["$", "#", "\\\\"])+`,
+  that runs from the end of the previous token. Indentation after text on an earlier line is
+  part of that text and stays; blanks right after a directive, a reference, a comment or at
+  the start of a block are swallowed.
+- Backslashes before a reference (`\\$foo`, `\\\\${foo}`, `\\$!foo`) follow ASTReference's
+  escaping, not airspeed's (see `EscapedReference`); backslashes before a `$` that starts no
+  reference are plain text.
+
+Velocity 1.7's grammar: https://github.com/apache/velocity-engine/blob/1.7/src/parser/Parser.jjt
+User guide, "Escaping Valid VTL References":
+https://velocity.apache.org/engine/1.7/user-guide.html#escapingvalidvtlreferences
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from airspeed import operators as av
+
+from sagegate.gateway.vtl.tree import elements
+
+# A run of backslashes and the reference it escapes: `$`, `$!`, `${` or `$!{` and a
+# Velocity identifier's first character (a letter or '_').
+_ESCAPES = re.compile(r"\\+(?=\$!?\{?[A-Za-z_])")
+# airspeed drops the backslash of `\#name` (as Velocity does for its directives); a `\$`
+# left in text after `apply` starts no reference, and Velocity prints it as it is.
+_ESCAPED_DIRECTIVE = re.compile(r"\\(#\S+)")
+# What airspeed's block comment swallows after `*#`.
+_AFTER_BLOCK_COMMENT = re.compile(r"\*#([ \t]*\n)\Z")
+# What Velocity's `)` and `#else` tokens take after them: `((" "|"\t")* ("\n"|"\r"|"\r\n"))?`.
+_REST_OF_LINE = re.compile(r"[ \t]*(?:\r\n?|\n)")
+_BLANKS = re.compile(r"[ \t]*")
+
+
+def _text_of(raw: str) -> str:
+    """What a piece of template text prints, once escaped references are taken out of it."""
+    return _ESCAPED_DIRECTIVE.sub(r"\1", raw) if "\\" in raw else raw
+
+
+class TextPiece(av.Text):  # type: ignore[misc]
+    """Text from part of the source, made by `apply` (airspeed's Text parses to the end of
+    all the text it can take, so its constructor cannot make one)."""
+
+    def __init__(self, source: av._Element, start: int, end: int) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = start
+        self.end = end
+        self.text = _text_of(self._full_text[start:end])
+
+
+class EscapedReference(av._Element):  # type: ignore[misc]
+    """A reference with n >= 1 backslashes before it, as Velocity 1.7's ASTReference renders
+    it (getRoot counts the backslashes, render writes them).
+
+    The value is computed either way. n // 2 backslashes are printed first (`prefix`); then,
+    for odd n (escaped), the reference's own text (`literal`) when it has a value, else a
+    backslash and that text; for even n, the value, or (null) n // 2 backslashes more: API
+    Gateway prints every null reference as Velocity prints a quiet one (`$!foo`), whose null
+    text is empty only when it is not escaped. So, with `$email` set to "foo":
+    `\\$email` -> `$email`, `\\\\$email` -> `\\foo`, `\\\\\\$email` -> `\\$email`; unset:
+    `\\$email` -> `\\$email`, `\\\\$email` -> `\\\\`.
+
+    `semantics.adapt` gives it its renderer; `codegen` compiles the same steps.
+    """
+
+    def __init__(self, reference: av.FormalReference, backslashes: int) -> None:
+        self.filename = reference.filename
+        self._full_text = reference.full_text()
+        self.start = reference.start - backslashes
+        self.end = reference.end
+        self.reference = reference
+        half = "\\" * (backslashes // 2)
+        self.prefix = half
+        if backslashes % 2:
+            self.literal: str | None = reference.my_text()
+            self.when_null = "\\" + reference.my_text()
+        else:
+            self.literal = None
+            self.when_null = half
+
+
+def apply(root: av.TemplateBody) -> None:
+    """Rewrite every block of a parsed template (in place) to Velocity 1.7's lexical rules."""
+    done: list[av.Block] = []  # kept alive, so their ids stay theirs
+    seen: set[int] = set()
+    while True:
+        found = elements(root)
+        blocks = [b for b in found if isinstance(b, av.Block) and id(b) not in seen]
+        if not blocks:
+            return
+        # The blocks airspeed starts right after a `#foreach(...)` or an `#else`.
+        after_line_end = {
+            id(item.block) for item in found if isinstance(item, av.ForeachDirective | av.ElseBlock)
+        }
+        for block in blocks:
+            seen.add(id(block))
+            done.append(block)
+            children = _split_comments(_escape(block))
+            if id(block) in after_line_end:
+                _drop_rest_of_line(children, block.start)
+            block.children = _swallow_blanks_before_set(children)
+
+
+def _escape(block: av.Block) -> list[Any]:
+    """The block's children with each escaped reference made an EscapedReference node.
+
+    What follows a rewritten reference is parsed again from where the reference ends, so a
+    reference airspeed had taken for text (`\\$foo.bar($x)`) becomes one node whatever
+    airspeed made of its pieces.
+    """
+    done: list[Any] = []
+    rest: list[Any] = list(block.children)
+    scanned = 0  # source offset up to which backslashes are known to escape nothing
+    while True:
+        found = _first_escape(rest, scanned)
+        if found is None:
+            done.extend(_retexted(rest))
+            return done
+        index, run_start, reference = found
+        following = av.Block(block.filename, block.full_text(), reference.end)
+        if following.end != block.end:
+            # The reference reaches past its block (its arguments hold what airspeed took
+            # for the block's #end): airspeed's parse stands.
+            scanned = reference.start
+            continue
+        text = rest[index]
+        done.extend(_retexted(rest[:index]))
+        if run_start > text.start:
+            done.append(TextPiece(text, text.start, run_start))
+        done.append(EscapedReference(reference, reference.start - run_start))
+        rest = list(following.children)
+        scanned = reference.end
+
+
+def _first_escape(children: list[Any], scanned: int) -> tuple[int, int, Any] | None:
+    """(index of the Text child, start of its backslashes, the reference) of the first
+    escaped reference that starts in a Text child at or after `scanned`."""
+    for index, child in enumerate(children):
+        if type(child) is not av.Text or child.end <= scanned:
+            continue
+        position = max(scanned, child.start)
+        source = child.full_text()
+        while True:
+            match = _ESCAPES.search(source, position)
+            if match is None or match.start() >= child.end:
+                break
+            try:
+                reference = av.FormalReference(child.filename, source, match.end())
+            except av.TemplateSyntaxError:  # `\${foo` without its closing brace: text
+                position = match.end() + 1
+                continue
+            return index, match.start(), reference
+    return None
+
+
+def _retexted(children: list[Any]) -> list[Any]:
+    for child in children:
+        if type(child) is av.Text and "\\$" in child.my_text():
+            child.text = _text_of(child.my_text())
+    return children
+
+
+def _split_comments(children: list[Any]) -> list[Any]:
+    """Each block comment followed by the newline (and blanks) airspeed made part of it."""
+    result: list[Any] = []
+    for child in children:
+        result.append(child)
+        if isinstance(child, av.Comment) and child.my_text().startswith("#*"):
+            after = _AFTER_BLOCK_COMMENT.search(child.my_text())
+            if after is not None:
+                result.append(TextPiece(child, child.end - len(after.group(1)), child.end))
+    return result
+
+
+def _drop_rest_of_line(children: list[Any], start: int) -> None:
+    """Blanks and a newline at the start of a block, printed as nothing (see the module's
+    first rule)."""
+    if children and isinstance(children[0], av.Text) and children[0].start == start:
+        text = children[0]
+        end = _REST_OF_LINE.match(text.full_text(), start, text.end)
+        if end is not None:
+            text.text = _text_of(text.full_text()[end.end() : text.end])
+
+
+def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
+    """Blank-only text right before a #set, where a token ended, printed as nothing."""
+    for index, child in enumerate(children):
+        if not isinstance(child, av.SetDirective):
+            continue
+        run = index
+        while run > 0 and isinstance(children[run - 1], av.Text):
+            run -= 1
+        texts = children[run:index]
+        if texts and all(_BLANKS.fullmatch(t.text) for t in texts):
+            for text in texts:
+                text.text = ""
+    return children
+
+
+__all__ = ["EscapedReference", "apply"]
