@@ -1,4 +1,4 @@
-"""Benchmarks for sagegate (issue 6): `python -m bench` / `make bench`.
+"""Benchmarks for sagegate: `python -m bench` / `make bench`.
 
 Every figure is measured in one run against a ceiling measured in the same run (a raw ASGI app
 under the same uvicorn settings), because this 2-core machine is noisy and the load client
@@ -8,7 +8,7 @@ competes with the server for the CPU. Modules, one concern each:
     wrk        the `wrk` load client, used when it is on PATH
     ceiling    the raw ASGI app that sets the ceiling
     servers    starting and stopping the server processes of a scenario
-    scenarios  the five scenarios of issue 6 and how each is served and called
+    scenarios  the five scenarios and how each is served and called
     runner     runs every scenario at every concurrency
     profile    the per-step profile of one request, in-process
     inprocess  the gateway's CPU per request under concurrency, in-process (no HTTP server)

@@ -36,7 +36,7 @@ from sagegate.spec import Spec
 class InProcessFigures:
     """CPU µs per request, whole process and event-loop thread."""
 
-    build: str  # sagegate.native.STATUS in the measuring process
+    build: str  # sagegate.native.RUNNING in the measuring process
     concurrency: int
     requests: int
     cpu_us: float
@@ -99,12 +99,15 @@ async def _drive(
             await asyncio.gather(*(task(warmup_per_task) for _ in range(concurrency)))
             cpu, loop_thread = time.process_time(), time.thread_time()
             await asyncio.gather(*(task(requests_per_task) for _ in range(concurrency)))
-            cpu, loop_thread = time.process_time() - cpu, time.thread_time() - loop_thread
+            # Read in the reverse order of the start, so that the thread's interval lies inside
+            # the process's and its CPU time can never exceed the process's.
+            loop_thread = time.thread_time() - loop_thread
+            cpu = time.process_time() - cpu
         finally:
             await gateway.shutdown()
     done = requests_per_task * concurrency
     return InProcessFigures(
-        native.STATUS, concurrency, done, cpu * 1e6 / done, loop_thread * 1e6 / done
+        native.RUNNING, concurrency, done, cpu * 1e6 / done, loop_thread * 1e6 / done
     )
 
 
@@ -119,7 +122,7 @@ def measure_here(requests: int, concurrency: int) -> InProcessFigures:
 def measure_in_process(requests: int = 20_000, concurrency: int = 32) -> list[InProcessFigures]:
     """The figures on the compiled build (when there is a current one) and on pure Python."""
     args = [f"--requests={requests}", f"--concurrency={concurrency}"]
-    builds = [False, True] if native.STATUS.startswith("compiled") else [True]
+    builds = [False, True] if native.RUNNING.startswith("compiled") else [True]
     return [
         InProcessFigures.from_json(run_isolated("bench.inprocess", args, pure=pure))
         for pure in builds

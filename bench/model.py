@@ -1,7 +1,7 @@
 """The default model's own figures, outside any server: pairs/s scored in a batch, and the model
 time of one 3-item request (the SageMaker hooks input_fn + predict_fn + output_fn).
 
-Targets of issue 6: >= 1,000,000 pairs/s in a batch; <= 100 µs for a 3-item request.
+Its goals: >= 1,000,000 pairs/s in a batch; <= 100 µs for a 3-item request.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The five scenarios of issue 6: which processes serve each, and the request the client repeats.
+"""The five scenarios: which processes serve each, and the request the client repeats.
 
 1. ceiling          a raw ASGI constant 60-byte JSON (`bench.ceiling`)
 2. iam-inprocess    `sagegate serve` (the default movie-ratings API, AWS_IAM), in-process endpoint

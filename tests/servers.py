@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import queue
+import signal
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
 import uvicorn
 
@@ -67,8 +74,6 @@ def free_port() -> int:
 
 def wait_until_up(url: str, process: Any, deadline_s: float = 90) -> None:
     """Poll `url` until a server process answers; fail if it exits or the deadline passes."""
-    import time
-
     import requests
 
     deadline = time.monotonic() + deadline_s
@@ -81,3 +86,82 @@ def wait_until_up(url: str, process: Any, deadline_s: float = 90) -> None:
         except requests.ConnectionError:
             time.sleep(0.05)
     raise AssertionError("serve did not come up")
+
+
+class LineReader:
+    """The lines a child process writes to one text stream, read on a thread of their own so
+    that a test can wait for a line with a deadline instead of blocking on the pipe."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._stream = stream
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._ended = False
+        self._thread = threading.Thread(target=self._read, name="line-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def close(self) -> None:
+        """Once the writer has exited: let the reader reach the end, then close the stream."""
+        self._thread.join(timeout=10)
+        self._stream.close()
+
+    def until(self, predicate: Callable[[str], bool], deadline_s: float = 60) -> list[str]:
+        """Every line read so far, once one satisfies `predicate`; fails at the end of the
+        stream or at the deadline."""
+        deadline = time.monotonic() + deadline_s
+        while not any(predicate(line) for line in self.lines):
+            assert not self._ended, f"the stream ended first: {self.lines}"
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no such line within {deadline_s} s: {self.lines}"
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                self._ended = True
+            else:
+                self.lines.append(line)
+        return self.lines
+
+
+@dataclass
+class SagegateProcess:
+    """A `sagegate` command running as a child process, its output read line by line."""
+
+    process: subprocess.Popen[str]
+    stdout: LineReader
+    stderr: LineReader
+
+
+@contextmanager
+def run_sagegate(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[SagegateProcess]:
+    """`sagegate ARGS...` as users run it, in this interpreter; stopped with SIGTERM at the end
+    (killed if it has not exited 60 s later)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sagegate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    server = SagegateProcess(process, LineReader(process.stdout), LineReader(process.stderr))
+    try:
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        server.stdout.close()
+        server.stderr.close()

@@ -77,17 +77,17 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
     assert metrics["bucket_shared_us"] > 0 and metrics["quota_shared_us"] > 0
     # The pure-Python build always, and first the compiled one when this tree has a current one.
     builds = [figures["build"] for figures in document["in_process"]]
-    compiled = native.STATUS.startswith("compiled")
-    assert builds == ([native.STATUS] if compiled else []) + ["pure Python (SAGEGATE_PURE is set)"]
-    assert document["environment"]["sagegate_build"] == native.STATUS
+    compiled = native.RUNNING.startswith("compiled")
+    assert builds == ([native.RUNNING] if compiled else []) + ["pure Python (SAGEGATE_PURE is set)"]
+    assert document["environment"]["sagegate_build"] == native.RUNNING
     for in_process in document["in_process"]:
         assert in_process["requests"] == 64
         assert 0 < in_process["loop_thread_us_per_request"] <= in_process["cpu_us_per_request"]
-    assert {target["name"] for target in document["targets"]} >= {
-        "scenario 2 at c=2",
-        "gateway adds (p50, c=1)",
-        "model batch",
-        "model, 3-item request",
+    assert {goal["name"] for goal in document["goals"]} >= {
+        "movie-ratings, AWS_IAM, in-process endpoint, c=2",
+        "latency the gateway adds (p50, c=1)",
+        "default model, a batch",
+        "default model, a 3-item request",
     }
     assert (tmp_path / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

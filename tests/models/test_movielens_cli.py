@@ -23,7 +23,7 @@ def test_evaluate_prints_mse_rmse_reference_and_credit() -> None:
 def test_evaluate_json() -> None:
     result = CliRunner().invoke(model, ["evaluate", "--json"])
     assert result.exit_code == 0, result.output
-    report = orjson.loads(result.output)
+    report = orjson.loads(result.stdout)
     assert report["mse"] <= 0.87
     assert report["object2vec_mse"] == 0.91
     assert report["test_rows"] == 9_430
@@ -35,8 +35,11 @@ def test_train_then_load_from_cache(cache_dir: Path) -> None:
     runner = CliRunner()
     first = runner.invoke(model, ["train"])
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("Trained in ")
-    assert str(cache_dir) in first.output
+    # Training says so on standard error as it starts; the result goes to standard output.
+    assert first.stderr == "Training movie-ratings ...\n"
+    assert first.stdout.startswith("Trained in ")
+    assert str(cache_dir) in first.stdout
     second = runner.invoke(model, ["train"])
     assert second.exit_code == 0, second.output
-    assert second.output.startswith("Loaded from cache in ")
+    assert second.stderr == ""
+    assert second.stdout.startswith("Loaded from cache in ")

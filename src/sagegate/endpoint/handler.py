@@ -58,14 +58,18 @@ class ModelLoadError(Exception):
 
 
 class InferenceError(Exception):
-    """The user's script failed while answering; carries the status the container gives."""
+    """The user's script failed while answering; carries the status the container gives,
+    and the script's own exception as ``__cause__`` (the server logs its traceback)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, cause: BaseException | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         # How long the hooks ran before failing (the endpoint's ModelLatency).
         self.model_seconds = 0.0
+        # Set here, not by `raise ... from`: compiled with mypyc, `raise ... from` leaves
+        # __cause__ unset, and the traceback of the user's exception would be lost.
+        self.__cause__ = cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +117,7 @@ class PartStream:
             except StopIteration:  # the end, not a failure (it is an Exception too)
                 raise
             except Exception as exc:
-                raise InferenceError(_status_of(exc), _message_of(exc)) from exc
+                raise InferenceError(_status_of(exc), _message_of(exc), exc) from exc
             if isinstance(item, tuple) and len(item) == 2:
                 item, content_type = item
                 if self._first:
@@ -122,7 +126,7 @@ class PartStream:
             try:
                 part = _as_bytes(item)
             except Exception as exc:
-                raise InferenceError(500, f"cannot send a part: {exc}") from exc
+                raise InferenceError(500, f"cannot send a part: {exc}", exc) from exc
             if part:
                 return part
 
@@ -335,7 +339,7 @@ class InferenceHandler:
         except InferenceError:
             raise
         except Exception as exc:
-            raise InferenceError(_status_of(exc), _message_of(exc)) from exc
+            raise InferenceError(_status_of(exc), _message_of(exc), exc) from exc
 
     def _outputs(
         self, predictions: Iterator[Any], context: InvocationContext | None, accept: str

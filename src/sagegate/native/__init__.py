@@ -95,15 +95,26 @@ def changed_sources(manifest: dict[str, object]) -> list[str]:
     return sorted(k for k in built.keys() | now.keys() if built.get(k) != now.get(k))
 
 
-def activate() -> str:
-    """Install the finder if the build is current; return how the package runs, in words."""
+# What the compiled build buys, from `make bench`'s scenario table: the default API's requests
+# per second, as a share of the same run's ceiling, compiled against pure Python
+# (docs/ARCHITECTURE.md has the figures).
+GAIN = "~25% more requests per second"
+_REBUILD = f"`make native` rebuilds it ({GAIN})"
+
+
+def activate() -> tuple[str, str]:
+    """Install the finder if the build is current; return, in words, which build runs and
+    how to get the other one."""
     if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
-        return f"pure Python ({PURE_VARIABLE} is set)"
+        return f"pure Python ({PURE_VARIABLE} is set)", "unset it to run a current compiled build"
     manifest = read_manifest()
     if manifest is None:
-        return "pure Python (no compiled build)"
+        return (
+            "pure Python (no compiled build)",
+            f"`make native` compiles the request path ({GAIN})",
+        )
     if manifest.get("tag") != build_tag():
-        return f"pure Python (the compiled build is for {manifest.get('tag')})"
+        return f"pure Python (the compiled build is for {manifest.get('tag')})", _REBUILD
     changed = changed_sources(manifest)
     if changed:
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
@@ -112,14 +123,17 @@ def activate() -> str:
             "running pure Python. `make native` rebuilds it.",
             file=sys.stderr,
         )
-        return "pure Python (the compiled build is out of date)"
+        return "pure Python (the compiled build is out of date)", _REBUILD
     modules = manifest.get("modules")
     if not isinstance(modules, dict):
-        return "pure Python (the compiled build's manifest is malformed)"
+        return "pure Python (the compiled build's manifest is malformed)", _REBUILD
     files = {str(name): COMPILED_DIR / str(file) for name, file in modules.items()}
     sys.meta_path.insert(0, CompiledFinder(files))
     count = sum(name.startswith("sagegate.") for name in files)
-    return f"compiled with mypyc ({count} modules)"
+    return f"compiled with mypyc ({count} modules)", f"{PURE_VARIABLE}=1 runs pure Python"
 
 
-STATUS = activate()
+#: Which build runs, e.g. "pure Python (no compiled build)" (the bench's label for it).
+RUNNING, _OTHER = activate()
+#: RUNNING and how to get the other build (`sagegate serve`'s `build:` line).
+STATUS = f"{RUNNING}; {_OTHER}"

@@ -6,6 +6,8 @@ the Python headers. When any of these is missing the build says so and leaves no
 behind, and sagegate runs as pure Python.
 
 Does nothing when the current build already matches the sources (see `sagegate.native`).
+`--strict`, or `SAGEGATE_REQUIRE_NATIVE=1` in the environment (CI sets it), makes a build that
+fails an error (exit status 1) instead of a message.
 https://mypyc.readthedocs.io/en/latest/getting_started.html
 """
 
@@ -78,6 +80,7 @@ MODULES = (
     "sagegate.metrics.series",
 )
 GROUP = "sagegate__native"
+REQUIRE_VARIABLE = "SAGEGATE_REQUIRE_NATIVE"
 
 
 def _source(module: str) -> Path:
@@ -159,13 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sagegate.native.build", description=__doc__)
     parser.add_argument("--force", action="store_true", help="rebuild even when current")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="C compiles")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the build fails")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit 1 when the build fails (or {REQUIRE_VARIABLE}=1)",
+    )
     args = parser.parse_args(argv)
+    strict = args.strict or os.environ.get(REQUIRE_VARIABLE, "") not in ("", "0")
     if not args.force and is_current():
         print(f"sagegate: the compiled build is current ({len(MODULES)} modules)")
         return 0
     started = time.monotonic()
-    print(f"sagegate: compiling {len(MODULES)} modules with mypyc (best effort) ...", flush=True)
+    effort = "required" if strict else "best effort"
+    print(f"sagegate: compiling {len(MODULES)} modules with mypyc ({effort}) ...", flush=True)
     try:
         build(args.jobs)
     except (Exception, SystemExit) as error:  # setuptools reports a failed compile as SystemExit
@@ -176,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             "(correct, slower).",
             file=sys.stderr,
         )
-        return 1 if args.strict else 0
+        return 1 if strict else 0
     print(f"sagegate: compiled in {time.monotonic() - started:.0f} s")
     return 0
 

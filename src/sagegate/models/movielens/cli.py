@@ -6,7 +6,6 @@ import time
 
 import click
 import orjson
-from rich.console import Console
 
 from sagegate.models.movielens import GROUPLENS_CREDIT
 from sagegate.models.movielens.cache import load_or_train
@@ -24,8 +23,8 @@ def model() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def evaluate_command(as_json: bool) -> None:
     """Train on MovieLens' ua.base and report MSE and RMSE on ua.test (Object2Vec: 0.91)."""
-    with training_progress(DEFAULT_HYPERPARAMETERS, "Training on ua.base") as on_step:
-        result = evaluate(on_step=on_step)
+    with training_progress(DEFAULT_HYPERPARAMETERS, "Training on ua.base") as progress:
+        result = evaluate(on_step=progress.step)
     if as_json:
         click.echo(
             orjson.dumps(
@@ -55,10 +54,8 @@ def evaluate_command(as_json: bool) -> None:
 def train_command() -> None:
     """Train the serving model on all of MovieLens 100K (or load it) and cache it."""
     started = time.perf_counter()
-    with training_progress(
-        DEFAULT_HYPERPARAMETERS, "Training movie-ratings", Console(stderr=True)
-    ) as on_step:
-        loaded = load_or_train(on_step=on_step)
+    with training_progress(DEFAULT_HYPERPARAMETERS, "Training movie-ratings") as progress:
+        loaded = load_or_train(on_step=progress.step)
     seconds = time.perf_counter() - started
     verb = "Trained" if loaded.trained else "Loaded from cache"
     click.echo(f"{verb} in {seconds:.2f} s: {loaded.path}")

@@ -59,8 +59,8 @@ def find_data_file(package: str = "recbole") -> Path:
             return candidate
     raise DatasetNotInstalledError(
         "MovieLens 100K comes from the recbole wheel, which is not installed (or lacks "
-        f"{_INTER_FILE.as_posix()}); install it without its dependencies: "
-        f"pip install --no-deps {RECBOLE_REQUIREMENT}"
+        f"{_INTER_FILE.as_posix()}); install it without its dependencies, in the sagegate "
+        f"clone: .venv/bin/pip install --no-deps {RECBOLE_REQUIREMENT}"
     )
 
 

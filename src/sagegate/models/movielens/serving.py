@@ -7,6 +7,8 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/adapt-inference-container.html
 
 from __future__ import annotations
 
+import sys
+
 from sagegate.models.movielens.cache import load_or_train
 from sagegate.models.movielens.codec import Batch, Scored, decode, encode
 from sagegate.models.movielens.hyperparameters import DEFAULT_HYPERPARAMETERS
@@ -20,8 +22,18 @@ def model_fn(model_dir: str) -> RatingModel:
     `model_dir` is unused: the model is trained from MovieLens on this machine rather than
     shipped, because MovieLens may not be redistributed.
     """
-    with training_progress(DEFAULT_HYPERPARAMETERS, "Training movie-ratings") as on_step:
-        return load_or_train(on_step=on_step).model
+    description = (
+        "sagegate: training the movie-ratings model on MovieLens 100K "
+        "(first start only; cached afterwards)"
+    )
+    with training_progress(DEFAULT_HYPERPARAMETERS, description) as progress:
+        loaded = load_or_train(on_step=progress.step)
+    if progress.seconds is not None:
+        print(
+            f"sagegate: trained in {progress.seconds:.1f} s; cached as {loaded.path}",
+            file=sys.stderr,
+        )
+    return loaded.model
 
 
 def input_fn(body: bytes | str, content_type: str | None) -> Batch:
