@@ -58,7 +58,9 @@ def test_many_results_share_few_wake_ups() -> None:
         assert asyncio.run(main()) == list(range(500))
     finally:
         workers.close()
-    assert drains < 500
+    # Handed back in batches: at least ten results a wake-up on average (one result a
+    # wake-up, the plain form, would be 500; a quiet machine sees 1).
+    assert drains <= 50, drains
 
 
 def test_a_slow_call_does_not_hold_up_a_fast_one() -> None:

@@ -14,13 +14,19 @@ import pytest
 import requests
 
 from sagegate.endpoint import MAX_BODY_BYTES
-from sagegate.gateway.app import MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES
+from sagegate.gateway import app
 from sagegate.gateway.assemble import build_gateway
 from tests.gateway.hardening.rawhttp import chunked, send_raw
 from tests.gateway.hardening.support import assert_aws_error, echo_spec
 from tests.servers import serve_in_thread
 
 PATH = "/v1/echo/hi"
+# API Gateway's own limits, written here from its quota page rather than read from the code
+# under test: "Payload size: 10 MB", "Total combined size of request line and header values:
+# 10240 bytes" (https://docs.aws.amazon.com/apigateway/latest/developerguide/
+# api-gateway-execution-service-limits-table.html).
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+MAX_HEADER_BYTES = 10_240
 TOO_LARGE = {"message": "Request Too Long"}
 
 
@@ -160,3 +166,7 @@ def test_a_body_over_the_6_mib_endpoint_limit_is_a_400_from_the_4xx_response(
     message = big.json()["message"]
     assert message.startswith("Request ") and message.endswith(" has oversize body.")
     assert small.status_code == 200 and small.json() == {"said": "ok"}
+
+
+def test_the_gateway_enforces_api_gateways_documented_limits() -> None:
+    assert (app.MAX_PAYLOAD_BYTES, app.MAX_HEADER_BYTES) == (MAX_PAYLOAD_BYTES, MAX_HEADER_BYTES)
