@@ -68,9 +68,10 @@ lint: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev native
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The compiled modules' tests again, on their pure-Python sources.
+# The compiled modules' tests again, on their pure-Python sources (the slow end-to-end ones,
+# a CDK synthesis, a browser, minute-long loads, run once, in `unit`).
 unit-pure: $(VENV)/.installed-dev
-	SAGEGATE_PURE=1 $(BIN)/pytest $(PURE_TESTS)
+	SAGEGATE_PURE=1 $(BIN)/pytest -m "not slow" $(PURE_TESTS)
 
 test: lint unit unit-pure
 

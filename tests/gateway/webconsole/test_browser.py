@@ -32,6 +32,8 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from tests.servers import free_port  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 # The flags that keep Chromium quiet on a machine without a network.
 FLAGS = [
     "--headless",
