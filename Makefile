@@ -8,7 +8,7 @@ RECBOLE := recbole==1.2.1
 # The tests of the modules the compiled build covers, run a second time on the pure sources.
 PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/models tests/test_ids.py
 
-.PHONY: serve test lint unit unit-pure native bench clean
+.PHONY: serve test lint unit unit-pure native bench clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ unit-pure: $(VENV)/.installed-dev
 	SAGEGATE_PURE=1 $(BIN)/pytest $(PURE_TESTS)
 
 test: lint unit unit-pure
+
+# Mutation testing of the modules where fidelity lives (not part of `test`; ~N min):
+# docs/TESTING.md. Pure Python always: the compiled build would run the unmutated sources.
+mutation: $(VENV)/.installed-dev
+	SAGEGATE_PURE=1 $(BIN)/python mutation/run.py $(ARGS)
 
 bench: $(VENV)/.installed-dev native
 	$(BIN)/python -m bench $(ARGS)
