@@ -1,8 +1,9 @@
 """The JSONPath subset API Gateway's `$input.path`/`$input.json` accept.
 
 Supported: `$`, `.name`, `['name']`/`["name"]`, `[n]` (negative counts from the end),
-`[*]`/`.*` and `..name`. A definite path gives the value or null; a path with a wildcard
-or deep scan gives a JSON array of every match, as Jayway JsonPath does.
+`[*]`/`.*` and `..name`/`..*`. A definite path gives the value or null; a path with a
+wildcard or deep scan gives a JSON array of every match, as Jayway JsonPath does (a deep scan
+walks depth first, each node before its children: Jayway's `ScanPathToken.walk`).
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#input-variable-reference
 """
 
@@ -39,9 +40,8 @@ _TOKEN = re.compile(
 )
 
 
-@lru_cache(maxsize=1024)
 def parse_path(expression: str) -> tuple[_Step, ...]:
-    """Parse a JSONPath expression (cached: templates repeat their expressions)."""
+    """Parse a JSONPath expression."""
     text = expression.strip()
     if not text.startswith("$"):
         raise JsonPathError(f"JSONPath must start with '$': {expression!r}")
@@ -78,7 +78,7 @@ def _scan(value: Any, key: str) -> list[Any]:
     found: list[Any] = []
     stack = [value]
     while stack:
-        node = stack.pop(0)
+        node = stack.pop()
         if isinstance(node, dict):
             if key == "*":
                 found.extend(node.values())
@@ -86,7 +86,8 @@ def _scan(value: Any, key: str) -> list[Any]:
                 found.append(node[key])
         elif isinstance(node, list) and key == "*":
             found.extend(node)
-        stack.extend(_children(node))
+        # Depth first, each node before its children, the children in document order.
+        stack.extend(reversed(_children(node)))
     return found
 
 
@@ -104,7 +105,9 @@ def _apply(step: _Step, value: Any) -> list[Any]:
 
 @lru_cache(maxsize=1024)
 def _plan(expression: str) -> tuple[tuple[_Step, ...], bool]:
-    """The steps of `expression`, and whether it is definite (no wildcard, no deep scan)."""
+    """The steps of `expression`, and whether it is definite (no wildcard, no deep scan).
+
+    Cached: a template asks for the same few expressions on every request."""
     steps = parse_path(expression)
     return steps, not any(step.kind in ("wildcard", "scan") for step in steps)
 
@@ -112,21 +115,9 @@ def _plan(expression: str) -> tuple[tuple[_Step, ...], bool]:
 def evaluate(document: Any, expression: str) -> Any:
     """Evaluate `expression` on the parsed `document`."""
     steps, definite = _plan(expression)
-    if definite:
-        # One value at most at every step: follow it (measured: `$.predictions`
-        # 0.6 -> 0.25 µs), with the same rules as `_apply`.
-        value = document
-        for step in steps:
-            if step.kind == "key":
-                if not isinstance(value, dict) or step.key not in value:
-                    return None
-                value = value[step.key]
-            elif isinstance(value, list) and -len(value) <= step.index < len(value):
-                value = value[step.index]
-            else:
-                return None
-        return value
     current = [document]
     for step in steps:
         current = [found for value in current for found in _apply(step, value)]
+    if definite:
+        return current[0] if current else None
     return JsonArray(current)
