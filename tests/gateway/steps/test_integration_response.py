@@ -177,7 +177,9 @@ def test_no_match_and_no_default_is_a_configuration_error() -> None:
 
 
 def test_an_empty_selection_pattern_is_the_default_response() -> None:
-    step = IntegrationResponseStep([IntegrationResponse(500, r"5\d{2}"), IntegrationResponse(201, "")])
+    step = IntegrationResponseStep(
+        [IntegrationResponse(500, r"5\d{2}"), IntegrationResponse(201, "")]
+    )
     assert step.select(200).status_code == 201
     assert step.select(503).status_code == 500
 

@@ -110,8 +110,15 @@ def test_a_deep_scan_wildcard_lists_every_value_below_the_root() -> None:
 
 @pytest.mark.parametrize(
     ("index", "printed"),
-    [("0", "1"), ("2", '{"c":"d"}'), ("3", "null"), ("-1", '{"c":"d"}'), ("-3", "1")]
-    + [("-4", "null"), (" 1 ", "2.5")],
+    [
+        ("0", "1"),
+        ("2", '{"c":"d"}'),
+        ("3", "null"),
+        ("-1", '{"c":"d"}'),
+        ("-3", "1"),
+        ("-4", "null"),
+        (" 1 ", "2.5"),
+    ],
 )
 def test_an_index_counts_from_either_end_within_the_list(index: str, printed: str) -> None:
     # The most negative index is minus the length; one more is out of the list, as in Jayway
