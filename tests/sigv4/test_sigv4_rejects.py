@@ -164,6 +164,60 @@ def test_future_signature() -> None:
     )
 
 
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_a_signature_exactly_five_minutes_off_is_still_current(offset: int) -> None:
+    # AWS refuses a date more than 5 minutes from its clock, either way: 300 s is within.
+    assert verifier(T0).verify(signed(T0 + offset)) == ALICE
+
+
+def test_one_second_past_the_skew_either_way_is_refused() -> None:
+    late = refusal(signed(T0 + 301), clock=T0)
+    assert (late.kind, late.message) == (
+        "not_yet_valid",
+        "Signature not yet current: 20240101T000501Z is still later than 20240101T000500Z "
+        "(20240101T000000Z + 5 min.)",
+    )
+    early = refusal(signed(T0 - 301), clock=T0)
+    assert (early.kind, early.message) == (
+        "expired",
+        "Signature expired: 20231231T235459Z is now earlier than 20231231T235500Z "
+        "(20240101T000000Z - 5 min.)",
+    )
+
+
+def test_a_scope_with_another_terminator() -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("/aws4_request,", "/aws4_requests,") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert (error.kind, error.message) == (
+        "bad_scope",
+        "Credential should be scoped with a valid terminator: 'aws4_request', "
+        "not 'aws4_requests'. ",
+    )
+
+
+def test_every_fault_of_a_scope_is_reported_in_aws_order() -> None:
+    request = signed(region="eu-west-1", service="sagemaker")
+    headers = [
+        (k, v.replace("/aws4_request,", "/x,") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    request = with_header(
+        dataclasses.replace(request, headers=headers), "X-Amz-Date", "20240102T000000Z"
+    )
+    error = refusal(request, clock=T0 + 86400)
+    assert error.message == (
+        "Credential should be scoped to a valid region, not 'eu-west-1'. "
+        "Credential should be scoped to correct service: 'execute-api'. "
+        "Credential should be scoped with a valid terminator: 'aws4_request', not 'x'. "
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+        "HTTP: '20240101' != '20240102', from '20240102T000000Z'. "
+    )
+
+
 def test_wrong_region() -> None:
     error = refusal(signed(region="eu-west-1"))
     assert error.kind == "bad_scope"
