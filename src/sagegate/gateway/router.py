@@ -75,32 +75,16 @@ class Router(Generic[T]):
         rest = segments[2:]
         if rest and rest[-1] == "":
             rest.pop()  # API Gateway ignores one trailing slash
-        # The first path a depth-first search tries (literal, else parameter), walked without
-        # recursion; only when it ends without a resource does the full search backtrack.
         params: dict[str, str] = {}
-        node: _Node[T] | None = self._root
-        for raw in rest:
-            assert node is not None
-            segment = unquote(raw) if "%" in raw else raw
-            child = node.literals.get(segment)
-            if child is None:
-                if node.param is None or not segment:
-                    node = None
-                    break
-                params[node.param_name] = segment
-                child = node.param
-            node = child
-        if node is None or node.methods is None:
-            params = {}
-            node = _find(self._root, rest, 0, params)
-            if node is None or node.methods is None:
-                return None
-        value = node.methods.get(http_method)
+        node = _find(self._root, rest, 0, params)
+        if node is None:
+            return None
+        methods = node.methods
+        assert methods is not None, "_find returns resources only"
+        value = methods.get(http_method)
         if value is None:
-            value = node.methods.get("ANY")
-            if value is None:
-                return None
-        return value, node.path, params
+            value = methods.get("ANY")
+        return None if value is None else (value, node.path, params)
 
 
 def _find(
@@ -109,9 +93,7 @@ def _find(
     """The resource for segments[index:] below `node`; fills `params` on the way."""
     if index == len(segments):
         return node if node.methods is not None else None
-    raw = segments[index]
-    # unquote only a segment with an escape: most hold none.
-    segment = unquote(raw) if "%" in raw else raw
+    segment = unquote(segments[index])
     child = node.literals.get(segment)
     if child is not None:
         found = _find(child, segments, index + 1, params)
@@ -125,6 +107,6 @@ def _find(
     if node.greedy is not None and node.greedy.methods is not None:
         rest = "/".join(segments[index:])
         if rest:
-            params[node.greedy_name] = unquote(rest) if "%" in rest else rest
+            params[node.greedy_name] = unquote(rest)
             return node.greedy
     return None
