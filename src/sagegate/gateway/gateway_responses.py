@@ -62,8 +62,8 @@ class GatewayResponses:
         ctx.error_message = error.message
         ctx.response_type = error.response_type
         status, headers, body = render_error(error)
-        custom = self._custom.get(error.response_type) if self._custom else None
-        if custom is None and self._custom:
+        custom = self._custom.get(error.response_type)
+        if custom is None:
             fallback = "DEFAULT_4XX" if 400 <= error.status_code < 500 else "DEFAULT_5XX"
             custom = self._custom.get(fallback)
         if custom is not None:
