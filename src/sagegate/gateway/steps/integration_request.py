@@ -88,9 +88,7 @@ class IntegrationRequestStep:
     def _body(self, ctx: Invocation) -> bytes | None:
         """The body after content handling; None when it is the method request's, unchanged."""
         body = ctx.request.body
-        if self.binary_media_types and is_binary(
-            ctx.request.header("content-type"), self.binary_media_types
-        ):
+        if is_binary(ctx.request.header("content-type"), self.binary_media_types):
             if self.content_handling == "CONVERT_TO_TEXT":
                 return base64.b64encode(body)
             return None
@@ -105,7 +103,7 @@ class IntegrationRequestStep:
     def __call__(self, ctx: Invocation) -> None:
         content_type = media_type(ctx.request.header("content-type"))
         template = self.templates.get(content_type)
-        converted = self._body(ctx) if self.content_handling or self.binary_media_types else None
+        converted = self._body(ctx)
         override_headers: Mapping[str, str] | None = None
         if template is None:
             if self.refuse_unmatched:
