@@ -198,12 +198,10 @@ def _pytest_in_child(tests: tuple[str, ...], timeout: float) -> tuple[TestOutcom
             os.killpg(pid, signal.SIGKILL)
         log.seek(0)
         output = log.read().decode("utf-8", "replace")[-4000:]
-    code = os.waitstatus_to_exitcode(status)
-    if code == 0:
-        return TestOutcome.SURVIVED, output
-    if code in (4, 5):  # a usage error or no test collected: the configuration's fault
-        return TestOutcome.INCOMPETENT, output
-    return TestOutcome.KILLED, output
+    # Any failure kills, a mutant that cannot even be imported too (the baseline run has
+    # shown that the configuration is sound).
+    passed = os.waitstatus_to_exitcode(status) == 0
+    return (TestOutcome.SURVIVED if passed else TestOutcome.KILLED), output
 
 
 def _baseline(module: str, tests: tuple[str, ...]) -> tuple[str, float, TestOutcome, str]:
@@ -313,8 +311,15 @@ def load_equivalents(doc: Path = TESTING_DOC) -> list[Equivalent]:
     return found
 
 
+def _mutated_line(result: WorkResult) -> str:
+    """The source line a mutant changed, as it was (from the mutant's diff)."""
+    for line in (result.diff or "").splitlines():
+        if line.startswith("-") and not line.startswith("---"):
+            return line[1:]
+    return ""
+
+
 def _score(module: str, db: WorkDB, equivalents: list[Equivalent]) -> Score:
-    lines = (REPO / module).read_text().splitlines()
     score = Score(module)
     for item, result in db.completed_work_items:
         if result.output != IN_ANNOTATION:
@@ -323,11 +328,11 @@ def _score(module: str, db: WorkDB, equivalents: list[Equivalent]) -> Score:
             continue
         score.sampled += 1
         if result.test_outcome == TestOutcome.SURVIVED:
-            mutation = item.mutations[0]
-            line = lines[mutation.start_pos[0] - 1]
-            covered = any(e.covers(module, mutation.operator_name, line) for e in equivalents)
+            operator = item.mutations[0].operator_name
+            line = _mutated_line(result)
+            covered = any(e.covers(module, operator, line) for e in equivalents)
             score.survivors.append((item, result, covered))
-        elif result.test_outcome == TestOutcome.KILLED:
+        else:  # killed, or incompetent (cosmic-ray's word for a mutant that broke the run)
             score.killed += 1
     return score
 
@@ -382,6 +387,9 @@ def _parse_args(argv: list[str] | None, config: dict[str, Any]) -> argparse.Name
     parser.add_argument("--sample", type=int, default=config["sample"], help="0 = every mutant")
     parser.add_argument("--seed", type=int, default=config["seed"])
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--report", action="store_true", help="score the last run's sessions again, run nothing"
+    )
     return parser.parse_args(argv)
 
 
@@ -391,19 +399,9 @@ def _jobs(module: str, db: WorkDB, tests: tuple[str, ...], timeout: float) -> It
         yield Job(item.job_id, module, mutation.operator_name, mutation.occurrence, tests, timeout)
 
 
-def main(argv: list[str] | None = None) -> int:
-    config = tomllib.loads(CONFIG.read_text())
-    args = _parse_args(argv, config)
-    modules: dict[str, tuple[str, ...]] = {
-        module: tuple(tests)
-        for module, tests in config["modules"].items()
-        if not args.modules or any(part in module for part in args.modules)
-    }
-    if not modules:
-        print("no module matches", file=sys.stderr)
-        return 2
+def _execute(modules: dict[str, tuple[str, ...]], args: argparse.Namespace, started: float) -> bool:
+    """Run the sampled mutants of `modules`; False when a module's tests fail unmutated."""
     os.environ["SAGEGATE_PURE"] = "1"  # the children inherit it: never a compiled module
-    started = time.perf_counter()
     SESSIONS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sagegate-mutation-") as scratch:
         copies: multiprocessing.Queue[str] = multiprocessing.Queue()
@@ -418,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         with context.Pool(args.jobs, _start_worker, (copies,)) as pool:
             timeouts = _check_baselines(pool, modules)
             if timeouts is None:
-                return 2
+                return False
             jobs: list[Job] = []
             for module, tests in modules.items():
                 with use_db(str(_session_path(module))) as db:
@@ -433,6 +431,23 @@ def main(argv: list[str] | None = None) -> int:
                 if done % 25 == 0 or done == len(jobs):
                     minutes = (time.perf_counter() - started) / 60
                     print(f"  {done}/{len(jobs)} mutants run, {minutes:.1f} min", flush=True)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = tomllib.loads(CONFIG.read_text())
+    args = _parse_args(argv, config)
+    modules: dict[str, tuple[str, ...]] = {
+        module: tuple(tests)
+        for module, tests in config["modules"].items()
+        if not args.modules or any(part in module for part in args.modules)
+    }
+    if not modules:
+        print("no module matches", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    if not args.report and not _execute(modules, args, started):
+        return 2
     equivalents = load_equivalents()
     scores = []
     for module in modules:
