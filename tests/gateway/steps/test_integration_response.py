@@ -211,3 +211,16 @@ def test_converting_a_body_that_is_not_base64_to_binary_is_a_configuration_error
     with pytest.raises(ApiConfigurationError):
         step(ctx)
     assert ctx.integration_error == "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
+
+
+def test_a_failing_response_template_is_a_configuration_error() -> None:
+    failing = {"application/json": MappingTemplate("$input.path('predictions')")}
+    step = IntegrationResponseStep([IntegrationResponse(200, None, failing)])
+    ctx = invocation()
+    ctx.endpoint_response = InvocationResponse(200, [], b"{}")
+    with pytest.raises(ApiConfigurationError):
+        step(ctx)
+    assert ctx.integration_error == (
+        "mapping template failed to render: JSONPath must start with '$': 'predictions'"
+    )
+    assert ctx.response is None

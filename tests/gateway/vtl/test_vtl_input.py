@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError, jsonpath
 
 
 def facts(**overrides: object) -> RequestFacts:
@@ -117,6 +117,7 @@ def test_a_deep_scan_wildcard_lists_every_value_below_the_root() -> None:
         ("-1", '{"c":"d"}'),
         ("-3", "1"),
         ("-4", "null"),
+        ("7", "null"),
         (" 1 ", "2.5"),
     ],
 )
@@ -124,6 +125,14 @@ def test_an_index_counts_from_either_end_within_the_list(index: str, printed: st
     # The most negative index is minus the length; one more is out of the list, as in Jayway
     # (its IndexOutOfBounds is no match).
     assert render(f"$input.json('$.a.b[{index}]')") == printed
+
+
+def test_quoted_names_are_any_text() -> None:
+    document = {"": 1, "a b": {"$x": 2}, "$x": [{"$x": 3}]}
+    assert jsonpath.evaluate(document, "$['']") == 1
+    assert jsonpath.evaluate(document, '$["a b"][ "$x" ]') == 2
+    # A name that sorts before '*' is still a name, not a wildcard.
+    assert jsonpath.evaluate(document, "$..$x") == [[{"$x": 3}], 2, 3]
 
 
 def test_an_index_into_a_wildcard_or_scan_applies_to_each_match() -> None:

@@ -39,7 +39,7 @@ def select_template(
     """The template for the client's Accept header, else application/json, else the first."""
     if accept:
         for item in accept.split(","):
-            wanted = item.split(";", 1)[0].strip().lower()
+            wanted = item.partition(";")[0].strip().lower()
             if wanted in templates:
                 return wanted, templates[wanted]
     if "application/json" in templates:
@@ -117,8 +117,6 @@ class IntegrationResponseStep:
 def _map_headers(ctx: Invocation, mappings: Mappings, headers: list[tuple[bytes, bytes]]) -> None:
     """Add the mapped method response headers; a mapped name replaces the default one."""
     mapped = mappings.evaluate(ctx, ctx.endpoint_response)
-    if not mapped:
-        return
     names = {name.lower().encode() for name in mapped}
     headers[:] = [(k, v) for k, v in headers if k not in names]
     headers.extend((name.lower().encode(), value.encode()) for name, value in mapped.items())
