@@ -22,6 +22,7 @@ from sagegate.sigv4 import (
     StaticIdentityStore,
 )
 from sagegate.sigv4.errors import SIGNATURE_MISMATCH
+from sagegate.sigv4.parse import parse_timestamp
 from tests.sigv4.sigv4_helpers import (
     ALICE,
     HOSTNAME,
@@ -185,17 +186,18 @@ def test_one_second_past_the_skew_either_way_is_refused() -> None:
     )
 
 
-def test_a_scope_with_another_terminator() -> None:
+@pytest.mark.parametrize("terminator", ["aws4_requests", "aws4_reques", "aws3_request"])
+def test_a_scope_with_another_terminator(terminator: str) -> None:
     request = signed()
     headers = [
-        (k, v.replace("/aws4_request,", "/aws4_requests,") if k == "Authorization" else v)
+        (k, v.replace("/aws4_request,", f"/{terminator},") if k == "Authorization" else v)
         for k, v in request.headers
     ]
     error = refusal(dataclasses.replace(request, headers=headers))
     assert (error.kind, error.message) == (
         "bad_scope",
         "Credential should be scoped with a valid terminator: 'aws4_request', "
-        "not 'aws4_requests'. ",
+        f"not '{terminator}'. ",
     )
 
 
@@ -218,14 +220,16 @@ def test_every_fault_of_a_scope_is_reported_in_aws_order() -> None:
     )
 
 
-def test_wrong_region() -> None:
-    error = refusal(signed(region="eu-west-1"))
+@pytest.mark.parametrize("region", ["eu-west-1", "us-west-2"])  # sorting before and after
+def test_wrong_region(region: str) -> None:
+    error = refusal(signed(region=region))
     assert error.kind == "bad_scope"
-    assert error.message == "Credential should be scoped to a valid region, not 'eu-west-1'. "
+    assert error.message == f"Credential should be scoped to a valid region, not '{region}'. "
 
 
-def test_wrong_service() -> None:
-    error = refusal(signed(service="sagemaker"))
+@pytest.mark.parametrize("service", ["sagemaker", "apigateway"])  # after and before
+def test_wrong_service(service: str) -> None:
+    error = refusal(signed(service=service))
     assert (error.kind, error.message) == (
         "bad_scope",
         "Credential should be scoped to correct service: 'execute-api'. ",
@@ -486,3 +490,51 @@ def test_botocore_percent_encodes_query_values_as_aws_expects() -> None:
     # percent_encode, which leaves only A-Za-z0-9-_.~ bare.
     assert percent_encode("101,131") == "101%2C131"
     assert percent_encode("*") == "%2A"
+
+
+def test_a_presigned_url_may_live_a_week_and_no_longer() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    week = received(signer.presign("GET", URL, expires=604800), "GET", {}, b"")
+    assert verifier(T0 + 604800).verify(week) == ALICE
+    longer = week.query_string.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801")
+    error = refusal(dataclasses.replace(week, query_string=longer))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+    )
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "20241301T000000Z",
+        "20240001T000000Z",
+        "20240132T000000Z",
+        "20240100T000000Z",
+        "20240101T240000Z",
+        "20240101T006000Z",
+        "20240101T000000",
+        "2024-01-01T00:00:00Z",
+    ],
+)
+def test_an_impossible_x_amz_date_is_refused(stamp: str) -> None:
+    error = refusal(with_header(signed(), "X-Amz-Date", stamp))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        f"Date must be in ISO-8601 'basic format'. Got '{stamp}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch", "stamp"),
+    [
+        ("20241231T235959Z", 1735689599.0, "20241231T235959Z"),
+        ("20240229T120000Z", 1709208000.0, "20240229T120000Z"),
+        ("Mon, 01 Jan 2024 00:00:00 GMT", T0, "20240101T000000Z"),
+        ("Mon, 01 Jan 2024 01:00:00 +0100", T0, "20240101T000000Z"),
+    ],
+)
+def test_request_dates_in_either_form(text: str, epoch: float, stamp: str) -> None:
+    # X-Amz-Date in ISO-8601 basic form, or an RFC 1123 Date header (its zone applied).
+    assert parse_timestamp(text) == (epoch, stamp)

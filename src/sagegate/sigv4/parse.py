@@ -165,12 +165,12 @@ def parse_timestamp(text: str) -> tuple[float, str]:
     if match:
         fields = tuple(int(g) for g in match.groups())
         if 1 <= fields[1] <= 12 and 1 <= fields[2] <= 31 and fields[3] < 24 and fields[4] < 60:
-            return float(calendar.timegm((*fields, 0, 0, 0))), text
+            return float(calendar.timegm(fields)), text
     else:
         parsed = parsedate_tz(text)
         if parsed is not None:
             offset = parsed[9] or 0
-            epoch = calendar.timegm((*parsed[:6], 0, 0, 0)) - offset
+            epoch = calendar.timegm(parsed[:6]) - offset
             return float(epoch), iso_basic(epoch)
     raise _incomplete(
         f"Date must be in ISO-8601 'basic format'. Got '{text}'. "
