@@ -243,3 +243,12 @@ def test_a_denial_masks_the_account_even_when_the_path_holds_colons(path: str, m
 )
 def test_an_arn_without_an_account_is_printed_as_it_is(arn: str, masked: str) -> None:
     assert mask_account(arn) == masked
+
+
+def test_a_wildcard_matches_a_line_break_in_the_path() -> None:
+    # A path parameter may hold an escaped line break (%0A); '*' still covers it.
+    assert decide(policy(deny())) == Decision.EXPLICIT_DENY
+    assert decide(policy(deny()), res=resource(path="a\nb")) == Decision.EXPLICIT_DENY
+    assert decide(policy(allow(f"{API}/prod/GET/a?b")), res=resource(path="a\nb")) == (
+        Decision.ALLOW
+    )

@@ -98,3 +98,11 @@ def test_the_default_model_checks_the_other_types() -> None:
     with pytest.raises(BadRequestBody):
         step(invocation(method="POST", headers=[("Content-Type", "text/csv")], body=b"{}"))
     step(invocation(method="POST", headers=[("Content-Type", "text/csv")], body=b'{"a": 0}'))
+
+
+def test_present_headers_and_names_with_dots_pass() -> None:
+    step = Validate(["method.request.header.X-B", "method.request.header.X.Dotted"])
+    step(invocation(headers=[("x-b", "1"), ("X.Dotted", "2")]))
+    with pytest.raises(BadRequestParameters) as raised:
+        step(invocation(headers=[("x-b", "1")], query="X.Dotted=2"))
+    assert raised.value.message == "Missing required request parameters: [X.Dotted]"

@@ -87,4 +87,5 @@ def test_url_decode_refuses_a_broken_escape(text: str) -> None:
 
 def test_url_decode_takes_either_case_of_hex() -> None:
     assert url_decode("%c3%A9%41") == "éA"
+    assert url_decode("a b!$") == "a b!$"  # only '%' starts an escape
     assert url_decode(None) == ""
