@@ -154,6 +154,12 @@ def test_a_response_getter_without_an_answer_maps_nothing() -> None:
             "'integration.response.cookie.x' is not a mapping source API Gateway accepts here",
         ),
         (
+            "integration.response.abc",
+            "response",
+            "'integration.response.abc' is not a mapping source API Gateway accepts here",
+        ),
+        ("method.request.abc", "request", "'method.request.abc' names no parameter"),
+        (
             "integration.response.header",
             "response",
             "'integration.response.header' is not a mapping source API Gateway accepts here",

@@ -54,7 +54,7 @@ class Router(Generic[T]):
                     node.greedy = _Node(built)
                     node.greedy_name = part[1:-2]
                 node = node.greedy
-            elif part.startswith("{") and part.endswith("}"):
+            elif part.startswith("{"):  # '{name}': the readers check the form
                 if node.param is None:
                     node.param = _Node(built)
                     node.param_name = part[1:-1]

@@ -73,7 +73,7 @@ class Authorize:
                 api_id=self.api_id,
                 stage=ctx.stage,
                 method=request.http_method,
-                path=request.path[len(ctx.stage) + 1 :],
+                path=request.path.removeprefix(f"/{ctx.stage}"),
             )
             decision = self.policy.evaluate(principal_arn=principal, resource=resource)
             if decision is not Decision.ALLOW:

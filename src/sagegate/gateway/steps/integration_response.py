@@ -8,8 +8,6 @@ AWS integration (LocalStack matches a prefix; AWS needs a full match). The const
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ from sagegate.gateway.context import Invocation, MethodResponse
 from sagegate.gateway.facts import template_inputs
 from sagegate.gateway.mappings import Mappings
 from sagegate.gateway.responses import ApiConfigurationError
+from sagegate.gateway.steps.integration_request import CONVERSIONS
 from sagegate.gateway.vtl import MappingTemplate, TemplateError
 
 
@@ -83,7 +82,7 @@ class IntegrationResponseStep:
                 _map_headers(ctx, chosen.headers, headers)
             body = answer.body
             if chosen.content_handling is not None:
-                body = _convert(ctx, body, chosen.content_handling)
+                body = CONVERSIONS[chosen.content_handling](ctx, body)
             ctx.response = MethodResponse(status=status, headers=headers, body=body)
             return
         content_type, template = select_template(chosen.templates, ctx.request.header("accept"))
@@ -120,17 +119,3 @@ def _map_headers(ctx: Invocation, mappings: Mappings, headers: list[tuple[bytes,
     names = {name.lower().encode() for name in mapped}
     headers[:] = [(k, v) for k, v in headers if k not in names]
     headers.extend((name.lower().encode(), value.encode()) for name, value in mapped.items())
-
-
-def _convert(ctx: Invocation, body: bytes, handling: str) -> bytes:
-    """An integration response's contentHandling applied to a body that passes through.
-
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings-workflow.html
-    """
-    if handling == "CONVERT_TO_TEXT":
-        return base64.b64encode(body)
-    try:
-        return base64.b64decode(body, validate=True)
-    except binascii.Error:
-        ctx.integration_error = "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
-        raise ApiConfigurationError() from None

@@ -27,11 +27,12 @@ _JS_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in range(0x20)} |
     ord("\r"): "\\r",
 }
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
 
 
 def _utf16_escapes(match: re.Match[str]) -> str:
     units = match.group().encode("utf-16-be")
-    return "".join(f"\\u{units[i]:02X}{units[i + 1]:02X}" for i in range(0, len(units), 2))
+    return "".join(f"\\u{units[i : i + 2].hex().upper()}" for i in range(0, len(units), 2))
 
 
 def escape_javascript(value: Any) -> Any:
@@ -58,14 +59,9 @@ def url_decode(value: Any) -> str:
     if value is None:
         return ""
     text = to_text(value)
-    for i, char in enumerate(text):
-        if char == "%" and not _is_hex_pair(text[i + 1 : i + 3]):
-            raise ValueError(f"URLDecoder: Illegal hex characters in escape (%) pattern: {text}")
+    if _BROKEN_ESCAPE.search(text):
+        raise ValueError(f"URLDecoder: Illegal hex characters in escape (%) pattern: {text}")
     return unquote_plus(text, errors="replace")
-
-
-def _is_hex_pair(pair: str) -> bool:
-    return len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair)
 
 
 def base64_encode(value: Any) -> str:
