@@ -89,6 +89,7 @@ EQUIVALENT_LINE = re.compile(r"^- `(?P<module>[^`]+)` `(?P<operator>[^`]+)` `(?P
 
 NOT_SAMPLED = "not in the sample"
 IN_ANNOTATION = "in a type annotation"
+KEYWORD_ONLY_MARKER = "the keyword-only marker of a parameter list"
 
 
 @dataclass(frozen=True)
@@ -266,16 +267,32 @@ def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int
     return spans
 
 
+def _keyword_only_marker(lines: list[str], position: tuple[int, int]) -> bool:
+    """Whether `position` is the bare `*` that makes the parameters after it keyword-only: a
+    marker cosmic-ray reads as a multiplication (as `/` the function works the same)."""
+    line, column = position
+    text = lines[line - 1]
+    before = text[:column].rstrip()
+    return (
+        text[column : column + 1] == "*"
+        and text[column + 1 :].lstrip().startswith((",", ")"))
+        and (before == "" or before.endswith(("(", ",")))
+    )
+
+
 def _sample(db: WorkDB, module: str, seed: int, size: int) -> tuple[int, int]:
-    """Mark all but the sampled mutants skipped; (mutants outside annotations, sampled)."""
+    """Mark all but the sampled mutants skipped; (mutants that are not syntax, sampled)."""
     source = (REPO / module).read_text()
     spans = _annotation_spans(source)
+    lines = source.splitlines()
     eligible: list[WorkItem] = []
     for item in db.work_items:
         mutation = item.mutations[0]
-        start = tuple(mutation.start_pos)
+        start = (mutation.start_pos[0], mutation.start_pos[1])
         if any(low <= start < high for low, high in spans):
             db.set_result(item.job_id, _skipped(IN_ANNOTATION))
+        elif _keyword_only_marker(lines, start):
+            db.set_result(item.job_id, _skipped(KEYWORD_ONLY_MARKER))
         else:
             eligible.append(item)
     # cosmic-ray numbers each operator's places in the module in source order: a stable key.
@@ -322,7 +339,7 @@ def _mutated_line(result: WorkResult) -> str:
 def _score(module: str, db: WorkDB, equivalents: list[Equivalent]) -> Score:
     score = Score(module)
     for item, result in db.completed_work_items:
-        if result.output != IN_ANNOTATION:
+        if result.output not in (IN_ANNOTATION, KEYWORD_ONLY_MARKER):
             score.mutants += 1
         if result.worker_outcome != WorkerOutcome.NORMAL:
             continue

@@ -538,3 +538,27 @@ def test_an_impossible_x_amz_date_is_refused(stamp: str) -> None:
 def test_request_dates_in_either_form(text: str, epoch: float, stamp: str) -> None:
     # X-Amz-Date in ISO-8601 basic form, or an RFC 1123 Date header (its zone applied).
     assert parse_timestamp(text) == (epoch, stamp)
+
+
+@pytest.mark.parametrize("declared", ["0" * 64, "f" * 64])  # sorting before and after
+def test_a_declared_payload_hash_that_is_wrong_is_refused(declared: str) -> None:
+    request = signed(method="POST", headers={"X-Amz-Content-Sha256": declared}, body=b"{}")
+    error = refusal(request)
+    assert (error.kind, error.message) == (
+        "content_sha_mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["AWS4-ECDSA-P256-SHA256", "AWS4-HMAC-SHA512"])
+def test_another_algorithm_is_refused(algorithm: str) -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("AWS4-HMAC-SHA256", algorithm) if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        f"Unsupported AWS 'algorithm': '{algorithm}'.",
+    )

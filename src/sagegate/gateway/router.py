@@ -70,13 +70,13 @@ class Router(Generic[T]):
         """The value, the resource path and the path parameters; None when nothing matches."""
         segments = raw_path.split("/")
         # segments[0] is '' (the leading slash); segments[1] is the stage.
-        if len(segments) < 2 or segments[0] != "" or segments[1] != self.stage:
+        if len(segments) < 2 or segments[0] or segments[1] != self.stage:
             return None
         rest = segments[2:]
         if rest and rest[-1] == "":
             rest.pop()  # API Gateway ignores one trailing slash
         params: dict[str, str] = {}
-        node = _find(self._root, rest, 0, params)
+        node = _find(self._root, rest, params)
         if node is None:
             return None
         methods = node.methods
@@ -87,25 +87,23 @@ class Router(Generic[T]):
         return None if value is None else (value, node.path, params)
 
 
-def _find(
-    node: _Node[T], segments: list[str], index: int, params: dict[str, str]
-) -> _Node[T] | None:
-    """The resource for segments[index:] below `node`; fills `params` on the way."""
-    if index == len(segments):
+def _find(node: _Node[T], segments: list[str], params: dict[str, str]) -> _Node[T] | None:
+    """The resource for `segments` below `node`; fills `params` on the way."""
+    if not segments:
         return node if node.methods is not None else None
-    segment = unquote(segments[index])
+    segment = unquote(segments[0])
     child = node.literals.get(segment)
     if child is not None:
-        found = _find(child, segments, index + 1, params)
+        found = _find(child, segments[1:], params)
         if found is not None:
             return found
     if node.param is not None and segment:
-        found = _find(node.param, segments, index + 1, params)
+        found = _find(node.param, segments[1:], params)
         if found is not None:
             params[node.param_name] = segment
             return found
     if node.greedy is not None and node.greedy.methods is not None:
-        rest = "/".join(segments[index:])
+        rest = "/".join(segments)
         if rest:
             params[node.greedy_name] = unquote(rest)
             return node.greedy

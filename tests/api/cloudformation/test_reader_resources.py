@@ -362,6 +362,10 @@ def test_choosing_a_stage() -> None:
         (),
         False,
     )
+    same_name = {"A": stage(StageName="a"), "B": stage(StageName="a")}
+    assert refusal(same_name, stage="a") == (
+        "t.json: the API Api has several stages (a); choose one with --stage NAME"
+    )
     other_api = stage(RestApiId="someone-else", StageName="x")
     assert read({"Other": other_api}).stage.name == "prod"
 
@@ -511,6 +515,11 @@ def test_attributes_of_other_resources(
             "EndpointName",
             "Fn::GetAtt X.EndpointName: not known locally (AWS::SageMaker::Model)",
         ),
+        (
+            "AWS::SageMaker::Endpoint",
+            "Arn",
+            "Ref X is the endpoint's ARN; use Fn::GetAtt .EndpointName",
+        ),
     ],
 )
 def test_attributes_not_known_locally(kind: str, attribute: str, message: str) -> None:
@@ -585,7 +594,10 @@ def test_choosing_the_api() -> None:
         "t: --api Topic: no RestApi of that logical id (the template has: Api, Other)"
     )
     for resources, end in [
-        ({}, "no API in it: the template has no AWS::ApiGateway::RestApi"),
+        (
+            {"T": {"Type": "AWS::SNS::Topic"}},
+            "no API in it: the template has no AWS::ApiGateway::RestApi",
+        ),
         ({"F": {"Type": "AWS::Serverless::Function"}}, "are made by the SAM transform; serve"),
     ]:
         with pytest.raises(ApiError) as refused:
@@ -594,3 +606,32 @@ def test_choosing_the_api() -> None:
     for template in ([], {"Resources": []}):
         with pytest.raises(ApiError, match=r"^t: a CloudFormation template"):
             api_from_template(template, LoadOptions(), source="t")
+
+
+def test_a_sam_api_with_an_openapi_body_and_its_stage() -> None:
+    body = {"openapi": "3.0.1", "info": {"title": "b"}, "paths": {"/x": {"get": {}}}}
+    template = {
+        "Resources": {
+            "Sam": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {
+                    "DefinitionBody": body,
+                    "StageName": "live",
+                    "Variables": {"n": 1},
+                    "TracingEnabled": True,
+                },
+            }
+        }
+    }
+    api = api_from_template(template, LoadOptions(), source="t")
+    assert (api.stage.name, dict(api.stage.variables), api.stage.tracing_enabled) == (
+        "live",
+        {"n": "1"},
+        True,
+    )
+    # --stage wins over the template's StageName.
+    chosen = api_from_template(template, LoadOptions(stage="cli"), source="t").stage
+    assert (chosen.name, dict(chosen.variables), chosen.tracing_enabled) == ("cli", {}, False)
+    rest = {"Resources": {"Api": api_resource(Body=body, Name="named")}}
+    plain = api_from_template(rest, LoadOptions(), source="t")
+    assert (plain.stage.name, plain.stage.tracing_enabled, plain.name) == ("prod", False, "named")

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from sagegate.gateway.mappings import Mappings
@@ -230,3 +232,15 @@ def test_a_body_that_is_not_base64_cannot_convert_to_binary() -> None:
 )
 def test_is_binary(content_type: str | None, types: tuple[str, ...], binary: bool) -> None:
     assert is_binary(content_type, types) is binary
+
+
+def test_content_handling_read_from_a_file() -> None:
+    # The model's strings come from JSON or YAML: equal to the names, not the same objects.
+    handling = json.loads('"CONVERT_TO_TEXT"')
+    step = IntegrationRequestStep(
+        {}, passthrough="WHEN_NO_MATCH", content_handling=handling, binary_media_types=("*/*",)
+    )
+    ctx = invocation(method="POST", headers=[("Content-Type", "image/png")], body=b"\x00\xff")
+    step(ctx)
+    assert ctx.integration is not None
+    assert ctx.integration.body == b"AP8="

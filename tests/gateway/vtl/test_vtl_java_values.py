@@ -24,6 +24,7 @@ from sagegate.gateway.vtl.values import (
     modulo,
     multiply,
     subtract,
+    to_text,
 )
 
 FACTS = RequestFacts(http_method="GET", path="/p", resource_path="/p", stage="s")
@@ -232,3 +233,12 @@ def test_hashmap_order_is_bucket_order_then_insertion_order() -> None:
     thirteen = (*twelve, "l")
     assert java_hashmap_order(thirteen) == (*thirteen[1:], "q")
     assert java_hashmap_order(("b", "a")) == ("a", "b")
+
+
+def test_null_prints_empty_at_the_top_and_null_inside_a_collection() -> None:
+    assert (to_text(None), to_text([None, 1]), to_text({"k": None})) == (
+        "",
+        "[null, 1]",
+        "{k=null}",
+    )
+    assert render("#set($l = [$nothing, 1])$nothing|$l") == "|[null, 1]"

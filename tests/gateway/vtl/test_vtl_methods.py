@@ -99,7 +99,7 @@ def test_list_methods() -> None:
     assert call_method(range(3), "get", [2]) == 2
 
 
-@pytest.mark.parametrize("index", [-1, 2])
+@pytest.mark.parametrize("index", [-1, 2, 3])
 def test_list_index_out_of_bounds(index: int) -> None:
     with pytest.raises(IndexError, match=rf"^Index {index} out of bounds for length 2$"):
         call_method(["a", "b"], "get", [index])

@@ -465,21 +465,19 @@ class _Reader:
                 candidates.append((logical, str(self.prop(logical, "StageName")), description))
         wanted = self.options.stage
         if wanted is not None:
-            chosen = [c for c in candidates if c[1] == wanted]
-            if not chosen:
+            candidates = [c for c in candidates if c[1] == wanted]
+            if not candidates:
                 # A stage the template does not deploy: served with the stage's defaults.
                 return Stage(name=wanted)
-        elif len(candidates) > 1:
+        if len(candidates) > 1:
             names = ", ".join(sorted({c[1] for c in candidates}))
             raise ApiError(
                 f"{self.source}: the API {api_logical} has several stages ({names}); choose "
                 "one with --stage NAME"
             )
-        elif not candidates:
+        if not candidates:
             return Stage(name="prod")
-        else:
-            chosen = candidates
-        logical, name, props = chosen[0]
+        ((logical, name, props),) = candidates
         return self._stage_settings(logical, name, props)
 
     def _stage_settings(self, logical: str, name: str, props: Mapping[str, Any]) -> Stage:

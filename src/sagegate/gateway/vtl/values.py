@@ -91,12 +91,8 @@ def is_number(value: object) -> bool:
 def java_double(value: float) -> str:
     """`Double.toString`: plain notation in [1e-3, 1e7), else `d.dddE±n`."""
     if 1e-3 <= abs(value) < 1e7:
-        # The usual case first (False for NaN): Python's repr is plain in this range.
-        text = repr(value)
-        if "e" not in text:
-            return text
-        text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
+        # Python's repr is plain in this range too (False for NaN), shortest round trip.
+        return repr(value)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
