@@ -329,11 +329,14 @@ def load_equivalents(doc: Path = TESTING_DOC) -> list[Equivalent]:
 
 
 def _mutated_line(result: WorkResult) -> str:
-    """The source line a mutant changed, as it was (from the mutant's diff)."""
-    for line in (result.diff or "").splitlines():
-        if line.startswith("-") and not line.startswith("---"):
-            return line[1:]
-    return ""
+    """The source line a mutant changed, as it was, from the mutant's diff: its one removed
+    line (a removed decorator's diff also removes the blank and comment lines above it)."""
+    removed = [
+        line[1:]
+        for line in (result.diff or "").splitlines()
+        if line.startswith("-") and not line.startswith("---") and line[1:].strip()
+    ]
+    return removed[-1] if removed else ""
 
 
 def _score(module: str, db: WorkDB, equivalents: list[Equivalent]) -> Score:
