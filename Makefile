@@ -50,7 +50,7 @@ test: lint unit unit-pure
 # Mutation testing of the modules where fidelity lives (not part of `test`; ~N min):
 # docs/TESTING.md. Pure Python always: the compiled build would run the unmutated sources.
 mutation: $(VENV)/.installed-dev
-	SAGEGATE_PURE=1 $(BIN)/python mutation/run.py $(ARGS)
+	SAGEGATE_PURE=1 $(BIN)/python -m mutation.run $(ARGS)
 
 bench: $(VENV)/.installed-dev native
 	$(BIN)/python -m bench $(ARGS)

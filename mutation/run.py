@@ -1,21 +1,18 @@
 """`make mutation`: cosmic-ray's mutants of the modules where fidelity lives, against their tests.
 
 For each module of `mutation/modules.toml`, cosmic-ray lists the mutants of its source (into a
-session database under `mutation/sessions/`, which `cr-report` and `cr-html` read); mutants
-inside type annotations are left out (mypy --strict checks those, and with postponed
-annotations no test could see them), and a fixed sample of the rest, drawn with the seed, is
-run against the module's own tests. A mutant is killed when those tests fail (or time out).
-The scores per module are printed, and the survivors written to `mutation/survivors.txt`;
-survivors documented as equivalent in docs/TESTING.md count as caught in the score.
+session database under `mutation/sessions/`, which `cr-report` and `cr-html` read). Mutants
+inside type annotations (mypy checks those; with postponed annotations no test could see
+them) and on the bare `*` of a parameter list are left out; a fixed sample of the rest, drawn
+with the seed, runs against the module's own tests (`mutation/worker.py`). A mutant is killed
+when those tests fail (or time out). The scores per module are printed, and the survivors
+written to `mutation/survivors.txt`; survivors documented as equivalent in docs/TESTING.md
+count as caught in the score.
 
 Everything runs as pure Python (`SAGEGATE_PURE=1`, and the copies hold no compiled build):
-the mypyc build is compiled from the sources, so it would run the unmutated code.
-
-The mutants are applied in private copies of the tree (one per job), never in the working
-tree, so an interrupted run leaves the sources as they were. Each job's process imports
-pytest, hypothesis and the third-party libraries once, then forks one child per mutant that
-runs pytest on the module's tests: cosmic-ray's own runner starts a new interpreter per
-mutant, and those imports (~2 s here) would be most of each mutant's time.
+the mypyc build is compiled from the sources, so it would run the unmutated code. The mutants
+are applied in private copies of the tree (one per job), never in the working tree, so an
+interrupted run leaves the sources as they were.
 """
 
 from __future__ import annotations
@@ -23,23 +20,17 @@ from __future__ import annotations
 import argparse
 import ast
 import compileall
-import contextlib
-import difflib
 import fnmatch
-import importlib
 import multiprocessing
 import multiprocessing.pool
 import os
 import random
 import re
-import select
 import shutil
-import signal
 import sys
 import tempfile
 import time
 import tomllib
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +38,10 @@ from typing import Any
 
 import cosmic_ray.commands
 import cosmic_ray.plugins
-from cosmic_ray.mutating import use_mutation
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkItem, WorkResult
+
+from mutation.worker import Job, baseline, run_job, start_worker
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "mutation" / "modules.toml"
@@ -58,31 +50,6 @@ SURVIVORS = REPO / "mutation" / "survivors.txt"
 TESTING_DOC = REPO / "docs" / "TESTING.md"
 # What a copy of the tree needs for the tests to run (the copies hold no compiled build).
 COPIED = ("src", "tests", "pyproject.toml")
-# Imported once per job, before any fork: what the tests and sagegate import that is not
-# sagegate itself (sagegate and the tests are imported in each child, from mutated sources).
-PRELOAD = (
-    "pytest",
-    "hypothesis",
-    "hypothesis.strategies",
-    "airspeed",
-    "botocore.auth",
-    "botocore.session",
-    "boto3",
-    "cfn_flip",
-    "click",
-    "fastjsonschema",
-    "httptools",
-    "numpy",
-    "orjson",
-    "platformdirs",
-    "prometheus_client",
-    "pydantic",
-    "requests",
-    "rich.console",
-    "uvicorn",
-    "yaml",
-    "opentelemetry.sdk.trace",
-)
 # A line of docs/TESTING.md that documents an equivalent mutant:
 # - `src/...py` `OperatorName` `the mutated source line, stripped`: why
 EQUIVALENT_LINE = re.compile(r"^- `(?P<module>[^`]+)` `(?P<operator>[^`]+)` `(?P<line>[^`]+)`: ")
@@ -90,18 +57,6 @@ EQUIVALENT_LINE = re.compile(r"^- `(?P<module>[^`]+)` `(?P<operator>[^`]+)` `(?P
 NOT_SAMPLED = "not in the sample"
 IN_ANNOTATION = "in a type annotation"
 KEYWORD_ONLY_MARKER = "the keyword-only marker of a parameter list"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One mutant to run in a worker's copy of the tree."""
-
-    job_id: str
-    module: str
-    operator: str
-    occurrence: int
-    tests: tuple[str, ...]
-    timeout: float
 
 
 @dataclass(frozen=True)
@@ -140,98 +95,6 @@ class Score:
 
     def percent(self, caught: int) -> float:
         return 100.0 * caught / self.ran if self.ran else 100.0
-
-
-# --- the worker side: one process per job slot, each with its own copy of the tree ----------
-
-_copy: Path | None = None
-
-
-def _start_worker(copies: multiprocessing.Queue[str]) -> None:
-    global _copy
-    _copy = Path(copies.get())
-    os.chdir(_copy)
-    sys.path.insert(0, str(_copy / "src"))
-    sys.dont_write_bytecode = True  # a mutated module must never leave a .pyc behind
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    if any(name == "sagegate" or name.startswith("sagegate.") for name in sys.modules):
-        raise RuntimeError("a preloaded library imported sagegate: it would not be mutated")
-
-
-def _pytest_in_child(tests: tuple[str, ...], timeout: float) -> tuple[TestOutcome, str]:
-    """Run pytest on `tests` in a forked child; KILLED when it fails or runs past `timeout`."""
-    with tempfile.TemporaryFile() as log:
-        pid = os.fork()
-        if pid == 0:  # the child: its own process group, so a timeout ends what it started
-            code = 3
-            try:
-                os.setpgid(0, 0)
-                os.dup2(log.fileno(), 1)
-                os.dup2(log.fileno(), 2)
-                import pytest
-
-                # Plugins preloaded in the parent (anyio's, hypothesis's) cannot have their
-                # asserts rewritten; that is no failure of the code under test.
-                args = ["-x", "-q", "--no-header", "-p", "no:cacheprovider"]
-                args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-                # Plain asserts: the tests' modules load from the copy's compiled files
-                # (rewriting them would cost every child a parse); pass or fail is the same.
-                args += ["--assert=plain"]
-                code = int(pytest.main([*args, "--hypothesis-seed=0", *tests]))
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                os._exit(code)
-        pidfd = os.pidfd_open(pid)
-        try:
-            ready, _, _ = select.select([pidfd], [], [], timeout)
-        finally:
-            os.close(pidfd)
-        if not ready:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return TestOutcome.KILLED, f"timeout after {timeout:.0f} s"
-        _, status = os.waitpid(pid, 0)
-        with contextlib.suppress(ProcessLookupError):  # whatever the tests left running
-            os.killpg(pid, signal.SIGKILL)
-        log.seek(0)
-        output = log.read().decode("utf-8", "replace")[-4000:]
-    # Any failure kills, a mutant that cannot even be imported too (the baseline run has
-    # shown that the configuration is sound).
-    passed = os.waitstatus_to_exitcode(status) == 0
-    return (TestOutcome.SURVIVED if passed else TestOutcome.KILLED), output
-
-
-def _baseline(module: str, tests: tuple[str, ...]) -> tuple[str, float, TestOutcome, str]:
-    """The module's tests on the unmutated tree: they must pass; their time sets the timeout."""
-    started = time.perf_counter()
-    outcome, output = _pytest_in_child(tests, timeout=600)
-    return module, time.perf_counter() - started, outcome, output
-
-
-def _run(job: Job) -> tuple[str, WorkResult]:
-    operator = cosmic_ray.plugins.get_operator(job.operator)()
-    path = Path(job.module)
-    unmutated = path.stat()
-    try:
-        with use_mutation(path, operator, job.occurrence) as (original, mutated):
-            if mutated is None:
-                return job.job_id, WorkResult(worker_outcome=WorkerOutcome.NO_TEST)
-            outcome, output = _pytest_in_child(job.tests, job.timeout)
-    finally:  # restored with its time too, so the module's compiled file is current again
-        os.utime(path, ns=(unmutated.st_atime_ns, unmutated.st_mtime_ns))
-    diff = "\n".join(
-        difflib.unified_diff(
-            original.split("\n"), mutated.split("\n"), job.module, job.module, n=0, lineterm=""
-        )
-    )
-    result = WorkResult(
-        worker_outcome=WorkerOutcome.NORMAL, test_outcome=outcome, output=output, diff=diff
-    )
-    return job.job_id, result
 
 
 # --- the parent side --------------------------------------------------------------------------
@@ -433,7 +296,7 @@ def _execute(modules: dict[str, tuple[str, ...]], args: argparse.Namespace, star
         if shared.is_dir():
             (Path(scratch) / "shared").symlink_to(shared)
         context = multiprocessing.get_context("fork")
-        with context.Pool(args.jobs, _start_worker, (copies,)) as pool:
+        with context.Pool(args.jobs, start_worker, (copies,)) as pool:
             timeouts = _check_baselines(pool, modules)
             if timeouts is None:
                 return False
@@ -445,7 +308,7 @@ def _execute(modules: dict[str, tuple[str, ...]], args: argparse.Namespace, star
                     print(f"{module}: {sampled} of {mutants} mutants", flush=True)
                     jobs.extend(_jobs(module, db, tests, timeouts[module]))
             by_id = {job.job_id: job for job in jobs}
-            for done, (job_id, result) in enumerate(pool.imap_unordered(_run, jobs), 1):
+            for done, (job_id, result) in enumerate(pool.imap_unordered(run_job, jobs), 1):
                 with use_db(str(_session_path(by_id[job_id].module)), WorkDB.Mode.open) as db:
                     db.set_result(job_id, result)
                 if done % 25 == 0 or done == len(jobs):
@@ -487,7 +350,7 @@ def _check_baselines(
 ) -> dict[str, float] | None:
     """Each module's tests pass unmutated; a mutant's timeout is 3x their time plus 10 s."""
     timeouts = {}
-    runs = [pool.apply_async(_baseline, (module, tests)) for module, tests in modules.items()]
+    runs = [pool.apply_async(baseline, (module, tests)) for module, tests in modules.items()]
     for run in runs:
         module, seconds, outcome, output = run.get()
         if outcome != TestOutcome.SURVIVED:

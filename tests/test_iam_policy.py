@@ -174,6 +174,10 @@ def test_single_statement_object_and_file(tmp_path: Path) -> None:
             "Statement[0]: Resource 'prod/GET/*' is not an ARN or '*'",
         ),
         (
+            {"Statement": [allow(res="!*")]},  # sorts before '*'
+            "Statement[0]: Resource '!*' is not an ARN or '*'",
+        ),
+        (
             {"Statement": [{"Effect": "Allow", "Action": "invoke", "Resource": "*"}]},
             "Statement[0]: Action 'invoke' is not 'service:action' or '*'",
         ),
@@ -252,3 +256,16 @@ def test_a_wildcard_matches_a_line_break_in_the_path() -> None:
     assert decide(policy(allow(f"{API}/prod/GET/a?b")), res=resource(path="a\nb")) == (
         Decision.ALLOW
     )
+
+
+def test_characters_other_than_wildcards_match_themselves() -> None:
+    exact = policy(allow(f"{API}/prod/GET/a$b(c)"))
+    assert decide(exact, res=resource(path="a$b(c)")) == Decision.ALLOW
+    assert decide(exact, res=resource(path="aXbYcZ")) == Decision.IMPLICIT_DENY
+
+
+def test_a_principal_named_in_a_policy_file() -> None:
+    # Strings read from JSON are equal to, not the same object as, the caller's ARN.
+    text = json.dumps({"Statement": [allow(Principal={"AWS": [BOB]})]})
+    caller = "arn:aws:iam::" + "444455556666" + ":user/bob"
+    assert decide(Policy.parse(text), who=caller) == Decision.ALLOW

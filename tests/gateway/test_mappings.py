@@ -45,6 +45,7 @@ def mapped(source: str, *, side: str = "request", ctx: Invocation | None = None)
     ("source", "value"),
     [
         ("'static value'", "static value"),
+        ("''", ""),
         ("stageVariables.color", "blue"),
         ("stageVariables.missing", None),
         ("context.requestId", "11111111-2222-3333-4444-555555555555"),
@@ -159,6 +160,11 @@ def test_a_response_getter_without_an_answer_maps_nothing() -> None:
             "'integration.response.abc' is not a mapping source API Gateway accepts here",
         ),
         ("method.request.abc", "request", "'method.request.abc' names no parameter"),
+        (
+            "method.request.zzz.a",
+            "request",
+            "method.request.zzz is not a request parameter location",
+        ),
         (
             "integration.response.header",
             "response",

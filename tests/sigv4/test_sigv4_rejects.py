@@ -22,7 +22,7 @@ from sagegate.sigv4 import (
     StaticIdentityStore,
 )
 from sagegate.sigv4.errors import SIGNATURE_MISMATCH
-from sagegate.sigv4.parse import parse_timestamp
+from sagegate.sigv4.parse import from_query, parse_timestamp
 from tests.sigv4.sigv4_helpers import (
     ALICE,
     HOSTNAME,
@@ -562,3 +562,45 @@ def test_another_algorithm_is_refused(algorithm: str) -> None:
         "incomplete",
         f"Unsupported AWS 'algorithm': '{algorithm}'.",
     )
+
+
+def test_a_repeated_token_or_payload_hash_header_is_its_values_joined() -> None:
+    # RFC 9110: repeated fields are one comma-separated value, which no token or hash is.
+    request = signed(identity=TEMP)
+    repeated = dataclasses.replace(
+        request, headers=[*request.headers, ("X-Amz-Security-Token", "tok-123")]
+    )
+    assert refusal(repeated).kind == "bad_token"
+    body = b"{}"
+    request = signed(method="POST", body=body)
+    digest = hashlib.sha256(body).hexdigest()
+    repeated = dataclasses.replace(
+        request,
+        headers=[
+            *request.headers,
+            ("X-Amz-Content-Sha256", digest),
+            ("X-Amz-Content-Sha256", digest),
+        ],
+    )
+    assert refusal(repeated).kind == "content_sha_mismatch"
+
+
+def test_a_credential_of_six_parts_is_incomplete() -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("/aws4_request,", "/aws4_request/x,") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert error.kind == "incomplete"
+    assert error.message.startswith(
+        "Credential must have exactly 5 slash-delimited elements, "
+        "e.g. keyid/date/region/service/term, got 'AKIAALICE00000000001/20240101/"
+    )
+
+
+def test_presigned_parameters_say_so() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    request = received(signer.presign("GET", URL, expires=60), "GET", {}, b"")
+    params, _ = from_query(request.query_string)
+    assert (params.presigned, params.expires) == (True, 60)

@@ -76,7 +76,8 @@ def from_header(authorization: str, headers: Mapping[str, Sequence[str]]) -> Aut
         signed_headers=tuple(params["SignedHeaders"].split(";")),
         signature=params["Signature"],
         timestamp=dates[0],
-        session_token=tokens[0] if tokens else None,
+        # Repeated, the header is its values joined (RFC 9110): never a valid token.
+        session_token=",".join(tokens) if tokens else None,
         expires=None,
         presigned=False,
     )

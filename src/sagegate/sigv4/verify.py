@@ -150,10 +150,9 @@ class SigV4Verifier:
                 signed_list,
                 payload,
             )
-            if literal != canonical:
-                literal_signature = c.signature_from(keyed, c.string_to_sign(stamp, scope, literal))
-                if self._compare(literal_signature.encode("ascii"), given):
-                    return identity
+            literal_signature = c.signature_from(keyed, c.string_to_sign(stamp, scope, literal))
+            if self._compare(literal_signature.encode("ascii"), given):
+                return identity
         raise SigV4Error("mismatch", mismatch_message(canonical, to_sign))
 
     def _check_time(self, epoch: float, stamp: str, expires: int | None) -> None:
@@ -231,7 +230,8 @@ class SigV4Verifier:
     def _payload_hash(headers: dict[str, list[str]], body: bytes) -> str:
         declared = headers.get("x-amz-content-sha256")
         if declared:
-            value = declared[0]
+            # Repeated, the header is its values joined (RFC 9110): never a valid hash.
+            value = ",".join(declared)
             if value != c.UNSIGNED_PAYLOAD and value != hashlib.sha256(body).hexdigest():
                 raise SigV4Error("content_sha_mismatch", CONTENT_SHA_MISMATCH)
             return value

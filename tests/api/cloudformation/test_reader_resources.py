@@ -380,6 +380,8 @@ def test_usage_plans_keys_and_quotas() -> None:
                     "UsagePlanName": "gold",
                     "ApiStages": [
                         {"ApiId": {"Ref": "Api"}, "Stage": "other"},
+                        {"ApiId": "0000000000", "Stage": "live"},  # other APIs, sorting
+                        {"ApiId": "zzzzzzzzzz", "Stage": "live"},  # before and after ours
                         {
                             "ApiId": {"Ref": "Api"},
                             "Stage": "live",
@@ -500,6 +502,11 @@ def test_attributes_of_other_resources(
 @pytest.mark.parametrize(
     ("kind", "attribute", "message"),
     [
+        (
+            "AWS::SNS::Topic",
+            "RootResourceId",
+            "Fn::GetAtt X.RootResourceId: not known locally (AWS::SNS::Topic)",
+        ),
         (
             "AWS::SNS::Topic",
             "TopicName",

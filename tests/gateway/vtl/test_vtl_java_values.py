@@ -15,6 +15,7 @@ from sagegate.gateway.vtl.values import (
     _java_string_hash,
     add,
     divide,
+    equals,
     greater,
     greater_equal,
     java_double,
@@ -242,3 +243,45 @@ def test_null_prints_empty_at_the_top_and_null_inside_a_collection() -> None:
         "{k=null}",
     )
     assert render("#set($l = [$nothing, 1])$nothing|$l") == "|[null, 1]"
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [
+        (float("inf"), "Infinity"),
+        (float("-inf"), "-Infinity"),
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1e8, "1.0E8"),
+        (-1e8, "-1.0E8"),
+        (1.5e-5, "1.5E-5"),
+        (-123456789.5, "-1.234567895E8"),
+        (float("nan"), "NaN"),
+    ],
+)
+def test_double_to_string_outside_the_plain_range(value: float, printed: str) -> None:
+    # Java's Double.toString: 'computerized scientific notation' outside [1e-3, 1e7).
+    assert java_double(value) == printed
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [(1, 2, False), (2, 2.0, True), ("a", "a", True), ("a", "b", False), (None, "", True)],
+)
+def test_equality(left: object, right: object, equal: bool) -> None:
+    assert equals(left, right) is equal
+
+
+@pytest.mark.parametrize(
+    ("operation", "left", "right", "result"),
+    [(divide, 3, 3, 1), (divide, -3, -3, 1), (modulo, 0, 5, 0), (modulo, -6, 3, 0)],
+)
+def test_arithmetic_at_zero_and_equal_operands(
+    operation: Callable[[object, object], object], left: object, right: object, result: object
+) -> None:
+    assert operation(left, right) == result
+
+
+def test_a_map_entry_with_a_null_key_prints_null() -> None:
+    # java.util.HashMap allows one null key; its entry prints as null=value.
+    assert render("#set($m = {})#set($x = $m.put($nothing, 1))$m.entrySet()") == "[null=1]"

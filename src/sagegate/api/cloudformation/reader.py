@@ -265,7 +265,7 @@ class _Reader:
         )
         if has_stage:
             stage = self._stage(logical, api_id)
-        elif kind == SAM_API and self.options.stage is None:
+        elif self.options.stage is None:  # SAM's Api says its stage (a RestApi cannot)
             stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
             variables = self.prop(logical, "Variables")
             if variables:
