@@ -440,6 +440,10 @@ def test_usage_plans_keys_and_quotas() -> None:
 def test_gateway_responses() -> None:
     api = read(
         {
+            "Foreign": {
+                "Type": "AWS::ApiGateway::GatewayResponse",
+                "Properties": {"RestApiId": "another-api", "ResponseType": "DEFAULT_5XX"},
+            },
             "G": {
                 "Type": "AWS::ApiGateway::GatewayResponse",
                 "Properties": {
@@ -461,6 +465,7 @@ def test_gateway_responses() -> None:
         {"gatewayresponse.header.a": "'b'"},
     )
     assert throttled.status_code is None
+    assert "DEFAULT_5XX" not in api.gateway_responses
 
 
 @pytest.mark.parametrize(
@@ -642,3 +647,13 @@ def test_a_sam_api_with_an_openapi_body_and_its_stage() -> None:
     rest = {"Resources": {"Api": api_resource(Body=body, Name="named")}}
     plain = api_from_template(rest, LoadOptions(), source="t")
     assert (plain.stage.name, plain.stage.tracing_enabled, plain.name) == ("prod", False, "named")
+
+
+def test_an_openapi_body_in_s3_is_not_read() -> None:
+    template = {"Resources": {"Api": api_resource(BodyS3Location={"Bucket": "b", "Key": "k"})}}
+    with pytest.raises(ApiError) as refused:
+        api_from_template(template, LoadOptions(), source="t")
+    assert str(refused.value) == (
+        "t: resource Api (AWS::ApiGateway::RestApi) property BodyS3Location: an OpenAPI body in "
+        "S3 is not read locally; serve the OpenAPI file itself"
+    )
