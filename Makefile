@@ -15,7 +15,7 @@ PURE_TESTS := tests/sigv4 tests/gateway tests/conformance tests/endpoint tests/m
 # past its end of life for jsii; it says nothing about sagegate. Node 20 is the one we test on.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 
-.PHONY: serve test lint unit unit-pure native cdk bench clean
+.PHONY: serve test lint unit unit-pure native cdk bench clean mutation
 
 # A first `make serve` is mostly installing; two choices save ~20 s of it on the 2-core
 # machine. The venv gets the newest pip from the system's pip (`--python`, pip >= 22.3) instead
@@ -74,6 +74,11 @@ unit-pure: $(VENV)/.installed-dev
 	SAGEGATE_PURE=1 $(BIN)/pytest -m "not slow" $(PURE_TESTS)
 
 test: lint unit unit-pure
+
+# Mutation testing of the modules where fidelity lives (not part of `test`; ~N min):
+# docs/TESTING.md. Pure Python always: the compiled build would run the unmutated sources.
+mutation: $(VENV)/.installed-dev
+	SAGEGATE_PURE=1 $(BIN)/python -m mutation.run $(ARGS)
 
 bench: $(VENV)/.installed-dev native
 	$(BIN)/python -m bench $(ARGS)

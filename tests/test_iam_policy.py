@@ -14,6 +14,7 @@ from sagegate.iam_policy import (
     PolicyError,
     denial_message,
     invoke_resource_arn,
+    mask_account,
 )
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -173,6 +174,10 @@ def test_single_statement_object_and_file(tmp_path: Path) -> None:
             "Statement[0]: Resource 'prod/GET/*' is not an ARN or '*'",
         ),
         (
+            {"Statement": [allow(res="!*")]},  # sorts before '*'
+            "Statement[0]: Resource '!*' is not an ARN or '*'",
+        ),
+        (
             {"Statement": [{"Effect": "Allow", "Action": "invoke", "Resource": "*"}]},
             "Statement[0]: Action 'invoke' is not 'service:action' or '*'",
         ),
@@ -215,3 +220,52 @@ def test_denial_messages() -> None:
         "User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
         f"{arn} with an explicit deny"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "masked"),
+    [
+        ("items/a:b", "arn:aws:execute-api:us-east-1:********3333:abc123/prod/GET/items/a:b"),
+        ("x:1:2:3", "arn:aws:execute-api:us-east-1:********3333:abc123/prod/GET/x:1:2:3"),
+    ],
+)
+def test_a_denial_masks_the_account_even_when_the_path_holds_colons(path: str, masked: str) -> None:
+    # AWS prints the resource's account id masked but its last four digits (recorded:
+    # "... on resource: arn:aws:execute-api:us-west-2:********2543:vd2gh6uqw3/api/GET/").
+    # The ARN's sixth part, the resource, is the rest of the ARN, colons and all.
+    assert denial_message(ALICE, resource(path=path), explicit=False).endswith(
+        f"on resource: {masked}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arn", "masked"),
+    [
+        ("arn:aws:s3:::bucket/a:b", "arn:aws:s3:::bucket/a:b"),  # no account to mask
+        ("not-an-arn", "not-an-arn"),
+    ],
+)
+def test_an_arn_without_an_account_is_printed_as_it_is(arn: str, masked: str) -> None:
+    assert mask_account(arn) == masked
+
+
+def test_a_wildcard_matches_a_line_break_in_the_path() -> None:
+    # A path parameter may hold an escaped line break (%0A); '*' still covers it.
+    assert decide(policy(deny())) == Decision.EXPLICIT_DENY
+    assert decide(policy(deny()), res=resource(path="a\nb")) == Decision.EXPLICIT_DENY
+    assert decide(policy(allow(f"{API}/prod/GET/a?b")), res=resource(path="a\nb")) == (
+        Decision.ALLOW
+    )
+
+
+def test_characters_other_than_wildcards_match_themselves() -> None:
+    exact = policy(allow(f"{API}/prod/GET/a$b(c)"))
+    assert decide(exact, res=resource(path="a$b(c)")) == Decision.ALLOW
+    assert decide(exact, res=resource(path="aXbYcZ")) == Decision.IMPLICIT_DENY
+
+
+def test_a_principal_named_in_a_policy_file() -> None:
+    # Strings read from JSON are equal to, not the same object as, the caller's ARN.
+    text = json.dumps({"Statement": [allow(Principal={"AWS": [BOB]})]})
+    caller = "arn:aws:iam::" + "444455556666" + ":user/bob"
+    assert decide(Policy.parse(text), who=caller) == Decision.ALLOW

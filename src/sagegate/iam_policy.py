@@ -41,7 +41,8 @@ class Decision(enum.Enum):
 
 def _wildcard(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
     body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+    # A wildcard matches any character, a line break too (s); actions ignore case (i).
+    return re.compile(("(?is)" if ignore_case else "(?s)") + body)
 
 
 def _account_of(arn: str) -> str:

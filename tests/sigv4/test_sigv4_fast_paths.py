@@ -156,9 +156,9 @@ def test_signed_pairs_drop_exactly_the_canonical_signature_name(query: str) -> N
     assert signed == kept
 
 
-def test_cached_scopes_refuse_the_same_way_every_time() -> None:
-    """The per-verifier scope cache: a refusal's text is rebuilt from each request's stamp,
-    and a credential accepted one day is refused with the date text on a mismatching day."""
+def test_scopes_refuse_the_same_way_every_time() -> None:
+    """A refusal's text is built from each request's stamp, and a credential accepted one day
+    is refused with the date text on a mismatching day."""
     start = 1_704_067_200.0  # 2024-01-01T00:00:00Z
     identity = Identity("AKIDCACHE", "secret")
     signer = SigV4Signer(identity, service="execute-api", region="eu-west-1", clock=lambda: start)
@@ -186,7 +186,7 @@ def test_cached_scopes_refuse_the_same_way_every_time() -> None:
     url = good.presign("GET", "http://localhost/prod/x?a=1", 60)
     path, _, query = url.split("localhost", 1)[1].partition("?")
     assert verifier.verify(SignedRequest("GET", path, query, [("host", "localhost")], b""))
-    # Same credential, a date of the next day: the cached scope of day one does not apply.
+    # Same credential, a date of the next day: day one's scope does not apply.
     shifted = query.replace("X-Amz-Date=20240101T000000Z", "X-Amz-Date=20240102T000000Z")
     late = SigV4Verifier(
         StaticIdentityStore([identity]),

@@ -22,6 +22,7 @@ from sagegate.sigv4 import (
     StaticIdentityStore,
 )
 from sagegate.sigv4.errors import SIGNATURE_MISMATCH
+from sagegate.sigv4.parse import from_query, parse_timestamp
 from tests.sigv4.sigv4_helpers import (
     ALICE,
     HOSTNAME,
@@ -164,14 +165,71 @@ def test_future_signature() -> None:
     )
 
 
-def test_wrong_region() -> None:
-    error = refusal(signed(region="eu-west-1"))
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_a_signature_exactly_five_minutes_off_is_still_current(offset: int) -> None:
+    # AWS refuses a date more than 5 minutes from its clock, either way: 300 s is within.
+    assert verifier(T0).verify(signed(T0 + offset)) == ALICE
+
+
+def test_one_second_past_the_skew_either_way_is_refused() -> None:
+    late = refusal(signed(T0 + 301), clock=T0)
+    assert (late.kind, late.message) == (
+        "not_yet_valid",
+        "Signature not yet current: 20240101T000501Z is still later than 20240101T000500Z "
+        "(20240101T000000Z + 5 min.)",
+    )
+    early = refusal(signed(T0 - 301), clock=T0)
+    assert (early.kind, early.message) == (
+        "expired",
+        "Signature expired: 20231231T235459Z is now earlier than 20231231T235500Z "
+        "(20240101T000000Z - 5 min.)",
+    )
+
+
+@pytest.mark.parametrize("terminator", ["aws4_requests", "aws4_reques", "aws3_request"])
+def test_a_scope_with_another_terminator(terminator: str) -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("/aws4_request,", f"/{terminator},") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert (error.kind, error.message) == (
+        "bad_scope",
+        "Credential should be scoped with a valid terminator: 'aws4_request', "
+        f"not '{terminator}'. ",
+    )
+
+
+def test_every_fault_of_a_scope_is_reported_in_aws_order() -> None:
+    request = signed(region="eu-west-1", service="sagemaker")
+    headers = [
+        (k, v.replace("/aws4_request,", "/x,") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    request = with_header(
+        dataclasses.replace(request, headers=headers), "X-Amz-Date", "20240102T000000Z"
+    )
+    error = refusal(request, clock=T0 + 86400)
+    assert error.message == (
+        "Credential should be scoped to a valid region, not 'eu-west-1'. "
+        "Credential should be scoped to correct service: 'execute-api'. "
+        "Credential should be scoped with a valid terminator: 'aws4_request', not 'x'. "
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+        "HTTP: '20240101' != '20240102', from '20240102T000000Z'. "
+    )
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-west-2"])  # sorting before and after
+def test_wrong_region(region: str) -> None:
+    error = refusal(signed(region=region))
     assert error.kind == "bad_scope"
-    assert error.message == "Credential should be scoped to a valid region, not 'eu-west-1'. "
+    assert error.message == f"Credential should be scoped to a valid region, not '{region}'. "
 
 
-def test_wrong_service() -> None:
-    error = refusal(signed(service="sagemaker"))
+@pytest.mark.parametrize("service", ["sagemaker", "apigateway"])  # after and before
+def test_wrong_service(service: str) -> None:
+    error = refusal(signed(service=service))
     assert (error.kind, error.message) == (
         "bad_scope",
         "Credential should be scoped to correct service: 'execute-api'. ",
@@ -432,3 +490,117 @@ def test_botocore_percent_encodes_query_values_as_aws_expects() -> None:
     # percent_encode, which leaves only A-Za-z0-9-_.~ bare.
     assert percent_encode("101,131") == "101%2C131"
     assert percent_encode("*") == "%2A"
+
+
+def test_a_presigned_url_may_live_a_week_and_no_longer() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    week = received(signer.presign("GET", URL, expires=604800), "GET", {}, b"")
+    assert verifier(T0 + 604800).verify(week) == ALICE
+    longer = week.query_string.replace("X-Amz-Expires=604800", "X-Amz-Expires=604801")
+    error = refusal(dataclasses.replace(week, query_string=longer))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+    )
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "20241301T000000Z",
+        "20240001T000000Z",
+        "20240132T000000Z",
+        "20240100T000000Z",
+        "20240101T240000Z",
+        "20240101T006000Z",
+        "20240101T000000",
+        "2024-01-01T00:00:00Z",
+    ],
+)
+def test_an_impossible_x_amz_date_is_refused(stamp: str) -> None:
+    error = refusal(with_header(signed(), "X-Amz-Date", stamp))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        f"Date must be in ISO-8601 'basic format'. Got '{stamp}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "epoch", "stamp"),
+    [
+        ("20241231T235959Z", 1735689599.0, "20241231T235959Z"),
+        ("20240229T120000Z", 1709208000.0, "20240229T120000Z"),
+        ("Mon, 01 Jan 2024 00:00:00 GMT", T0, "20240101T000000Z"),
+        ("Mon, 01 Jan 2024 01:00:00 +0100", T0, "20240101T000000Z"),
+    ],
+)
+def test_request_dates_in_either_form(text: str, epoch: float, stamp: str) -> None:
+    # X-Amz-Date in ISO-8601 basic form, or an RFC 1123 Date header (its zone applied).
+    assert parse_timestamp(text) == (epoch, stamp)
+
+
+@pytest.mark.parametrize("declared", ["0" * 64, "f" * 64])  # sorting before and after
+def test_a_declared_payload_hash_that_is_wrong_is_refused(declared: str) -> None:
+    request = signed(method="POST", headers={"X-Amz-Content-Sha256": declared}, body=b"{}")
+    error = refusal(request)
+    assert (error.kind, error.message) == (
+        "content_sha_mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["AWS4-ECDSA-P256-SHA256", "AWS4-HMAC-SHA512"])
+def test_another_algorithm_is_refused(algorithm: str) -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("AWS4-HMAC-SHA256", algorithm) if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert (error.kind, error.message) == (
+        "incomplete",
+        f"Unsupported AWS 'algorithm': '{algorithm}'.",
+    )
+
+
+def test_a_repeated_token_or_payload_hash_header_is_its_values_joined() -> None:
+    # RFC 9110: repeated fields are one comma-separated value, which no token or hash is.
+    request = signed(identity=TEMP)
+    repeated = dataclasses.replace(
+        request, headers=[*request.headers, ("X-Amz-Security-Token", "tok-123")]
+    )
+    assert refusal(repeated).kind == "bad_token"
+    body = b"{}"
+    request = signed(method="POST", body=body)
+    digest = hashlib.sha256(body).hexdigest()
+    repeated = dataclasses.replace(
+        request,
+        headers=[
+            *request.headers,
+            ("X-Amz-Content-Sha256", digest),
+            ("X-Amz-Content-Sha256", digest),
+        ],
+    )
+    assert refusal(repeated).kind == "content_sha_mismatch"
+
+
+def test_a_credential_of_six_parts_is_incomplete() -> None:
+    request = signed()
+    headers = [
+        (k, v.replace("/aws4_request,", "/aws4_request/x,") if k == "Authorization" else v)
+        for k, v in request.headers
+    ]
+    error = refusal(dataclasses.replace(request, headers=headers))
+    assert error.kind == "incomplete"
+    assert error.message.startswith(
+        "Credential must have exactly 5 slash-delimited elements, "
+        "e.g. keyid/date/region/service/term, got 'AKIAALICE00000000001/20240101/"
+    )
+
+
+def test_presigned_parameters_say_so() -> None:
+    signer = SigV4Signer(ALICE, service=SERVICE, region=REGION, clock=lambda: T0)
+    request = received(signer.presign("GET", URL, expires=60), "GET", {}, b"")
+    params, _ = from_query(request.query_string)
+    assert (params.presigned, params.expires) == (True, 60)

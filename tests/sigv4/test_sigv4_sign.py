@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import botocore.utils
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 
 from sagegate.sigv4 import Identity, SigV4Signer
+from sagegate.sigv4 import canonical as c
 from sagegate.sigv4.canonical import canonical_pairs, canonical_path
 from tests.sigv4.sigv4_helpers import ALICE, TEMP, credentials
 
@@ -131,3 +133,16 @@ def test_canonical_path_double_encodes_like_botocore(path: str, expected: str) -
 )
 def test_query_components_are_normalised(raw: Any, expected: Any) -> None:
     assert canonical_pairs([raw]) == [expected]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *("/a/./b/../c/", "/a//b", "/a/b/..", "/..", "/a/..", "..", "/"),
+        *("a/b", "%41/b", "-x/", "z/", "!"),  # relative: botocore keeps them relative
+        *("/x-", "/x!"),
+    ],
+)
+def test_dot_segments_are_removed_as_botocore_removes_them(path: str) -> None:
+    # botocore (the oracle) normalises a path so before signing; relative paths included.
+    assert c.remove_dot_segments(path) == botocore.utils.remove_dot_segments(path)

@@ -62,10 +62,10 @@ class GatewayResponses:
         ctx.error_message = error.message
         ctx.response_type = error.response_type
         status, headers, body = render_error(error)
-        custom = self._custom.get(error.response_type) if self._custom else None
-        if custom is None and self._custom:
-            fallback = "DEFAULT_4XX" if 400 <= error.status_code < 500 else "DEFAULT_5XX"
-            custom = self._custom.get(fallback)
+        custom = self._custom.get(error.response_type)
+        if custom is None:
+            # DEFAULT_4XX customises every 4XX type, DEFAULT_5XX every 5XX one.
+            custom = self._custom.get(f"DEFAULT_{str(error.status_code)[0]}XX")
         if custom is not None:
             status, headers, body = self._customised(ctx, error, custom, status, headers, body)
         ctx.response = MethodResponse(status=status, headers=headers, body=body)

@@ -54,7 +54,7 @@ class Router(Generic[T]):
                     node.greedy = _Node(built)
                     node.greedy_name = part[1:-2]
                 node = node.greedy
-            elif part.startswith("{") and part.endswith("}"):
+            elif part.startswith("{"):  # '{name}': the readers check the form
                 if node.param is None:
                     node.param = _Node(built)
                     node.param_name = part[1:-1]
@@ -70,61 +70,41 @@ class Router(Generic[T]):
         """The value, the resource path and the path parameters; None when nothing matches."""
         segments = raw_path.split("/")
         # segments[0] is '' (the leading slash); segments[1] is the stage.
-        if len(segments) < 2 or segments[0] != "" or segments[1] != self.stage:
+        if len(segments) < 2 or segments[0] or segments[1] != self.stage:
             return None
         rest = segments[2:]
         if rest and rest[-1] == "":
             rest.pop()  # API Gateway ignores one trailing slash
-        # The first path a depth-first search tries (literal, else parameter), walked without
-        # recursion; only when it ends without a resource does the full search backtrack.
         params: dict[str, str] = {}
-        node: _Node[T] | None = self._root
-        for raw in rest:
-            assert node is not None
-            segment = unquote(raw) if "%" in raw else raw
-            child = node.literals.get(segment)
-            if child is None:
-                if node.param is None or not segment:
-                    node = None
-                    break
-                params[node.param_name] = segment
-                child = node.param
-            node = child
-        if node is None or node.methods is None:
-            params = {}
-            node = _find(self._root, rest, 0, params)
-            if node is None or node.methods is None:
-                return None
-        value = node.methods.get(http_method)
+        node = _find(self._root, rest, params)
+        if node is None:
+            return None
+        methods = node.methods
+        assert methods is not None, "_find returns resources only"
+        value = methods.get(http_method)
         if value is None:
-            value = node.methods.get("ANY")
-            if value is None:
-                return None
-        return value, node.path, params
+            value = methods.get("ANY")
+        return None if value is None else (value, node.path, params)
 
 
-def _find(
-    node: _Node[T], segments: list[str], index: int, params: dict[str, str]
-) -> _Node[T] | None:
-    """The resource for segments[index:] below `node`; fills `params` on the way."""
-    if index == len(segments):
+def _find(node: _Node[T], segments: list[str], params: dict[str, str]) -> _Node[T] | None:
+    """The resource for `segments` below `node`; fills `params` on the way."""
+    if not segments:
         return node if node.methods is not None else None
-    raw = segments[index]
-    # unquote only a segment with an escape: most hold none.
-    segment = unquote(raw) if "%" in raw else raw
+    segment = unquote(segments[0])
     child = node.literals.get(segment)
     if child is not None:
-        found = _find(child, segments, index + 1, params)
+        found = _find(child, segments[1:], params)
         if found is not None:
             return found
     if node.param is not None and segment:
-        found = _find(node.param, segments, index + 1, params)
+        found = _find(node.param, segments[1:], params)
         if found is not None:
             params[node.param_name] = segment
             return found
     if node.greedy is not None and node.greedy.methods is not None:
-        rest = "/".join(segments[index:])
+        rest = "/".join(segments)
         if rest:
-            params[node.greedy_name] = unquote(rest) if "%" in rest else rest
+            params[node.greedy_name] = unquote(rest)
             return node.greedy
     return None

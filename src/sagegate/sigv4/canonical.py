@@ -113,12 +113,7 @@ def canonical_headers(by_name: Mapping[str, Sequence[str]], signed: Sequence[str
     for name in signed:
         values = by_name.get(name)
         if values is not None:
-            # One value is the rule: trimmed inline, without a generator and a call per value
-            # (measured: 1.24 -> 0.50 µs for three headers).
-            if len(values) == 1:
-                lines.append(f"{name}:{' '.join(values[0].split())}\n")
-            else:
-                lines.append(f"{name}:{','.join([trim_value(v) for v in values])}\n")
+            lines.append(f"{name}:{','.join([trim_value(v) for v in values])}\n")
     return "".join(lines)
 
 

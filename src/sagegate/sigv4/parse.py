@@ -76,7 +76,8 @@ def from_header(authorization: str, headers: Mapping[str, Sequence[str]]) -> Aut
         signed_headers=tuple(params["SignedHeaders"].split(";")),
         signature=params["Signature"],
         timestamp=dates[0],
-        session_token=tokens[0] if tokens else None,
+        # Repeated, the header is its values joined (RFC 9110): never a valid token.
+        session_token=",".join(tokens) if tokens else None,
         expires=None,
         presigned=False,
     )
@@ -165,12 +166,12 @@ def parse_timestamp(text: str) -> tuple[float, str]:
     if match:
         fields = tuple(int(g) for g in match.groups())
         if 1 <= fields[1] <= 12 and 1 <= fields[2] <= 31 and fields[3] < 24 and fields[4] < 60:
-            return float(calendar.timegm((*fields, 0, 0, 0))), text
+            return float(calendar.timegm(fields)), text
     else:
         parsed = parsedate_tz(text)
         if parsed is not None:
             offset = parsed[9] or 0
-            epoch = calendar.timegm((*parsed[:6], 0, 0, 0)) - offset
+            epoch = calendar.timegm(parsed[:6]) - offset
             return float(epoch), iso_basic(epoch)
     raise _incomplete(
         f"Date must be in ISO-8601 'basic format'. Got '{text}'. "

@@ -25,6 +25,8 @@ def params(router: Router[str], method: str, path: str) -> dict[str, str] | None
         ("/prod/predicted-ratings//", None),
         ("/prod/predicted-ratings/1/2", None),
         ("/dev/predicted-ratings/1", None),
+        ("/test/predicted-ratings/1", None),  # a stage that sorts after ours
+        ("x/prod/predicted-ratings/1", None),
         ("/predicted-ratings/1", None),
         ("/prod/other/1", None),
         ("", None),

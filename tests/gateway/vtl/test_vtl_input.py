@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import pytest
 
-from sagegate.gateway.vtl import MappingTemplate, RequestFacts, jsonpath
-from sagegate.gateway.vtl.values import from_json
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError, jsonpath
 
 
 def facts(**overrides: object) -> RequestFacts:
@@ -79,26 +77,83 @@ def test_body_is_parsed_only_when_used() -> None:
     assert render("$input.params('id')", body=b"not json") == "7"
 
 
-def _every_match(document: Any, expression: str) -> Any:
-    """The general walk (a list of matches per step) that a definite path short-cuts."""
-    current = [document]
-    for step in jsonpath.parse_path(expression):
-        current = [found for value in current for found in jsonpath._apply(step, value)]
-    return current[0] if current else None
+def json_of(expression: str, body: Any) -> str:
+    """What `$input.json(expression)` prints for a payload."""
+    return render(f"$input.json('{expression}')", body=json.dumps(body).encode())
 
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.sampled_from(["a", "b", ""]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("ab"), inner),
-    max_leaves=8,
+NESTED = {"x": {"y": {"k": 1}, "k2": [{"k": 2}]}, "z": {"k": 3}, "k": 0}
+
+
+@pytest.mark.parametrize(
+    ("expression", "printed"),
+    [
+        # Depth first, each node before its children (Jayway's ScanPathToken.walk), where a
+        # breadth-first walk would give [0,3,1,2].
+        ("$..k", "[0,1,2,3]"),
+        ("$..k2[0].k", "[2]"),
+        ("$..y", '[{"k":1}]'),
+        ("$..missing", "[]"),
+    ],
 )
-_DEFINITE = st.lists(
-    st.sampled_from([".a", ".b", "['a']", "[0]", "[1]", "[-1]", "[-3]", "[5]"]), max_size=4
-).map(lambda steps: "$" + "".join(steps))
+def test_a_deep_scan_lists_matches_depth_first(expression: str, printed: str) -> None:
+    assert json_of(expression, NESTED) == printed
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=_JSON.map(json.dumps), expression=_DEFINITE)
-def test_a_definite_path_follows_one_value(text: str, expression: str) -> None:
-    document = from_json(text)
-    assert jsonpath.evaluate(document, expression) is _every_match(document, expression)
+def test_a_deep_scan_wildcard_lists_every_value_below_the_root() -> None:
+    document = {"a": {"b": {"c": 1}}, "d": [2, [3]]}
+    assert json_of("$..*", document) == '[{"b":{"c":1}},[2,[3]],{"c":1},1,2,[3],3]'
+    assert json_of("$.a.*", document) == '[{"c":1}]'
+    assert json_of("$.d[*]", document) == "[2,[3]]"
+    assert json_of("$..*", 5) == "[]"
+
+
+@pytest.mark.parametrize(
+    ("index", "printed"),
+    [
+        ("0", "1"),
+        ("2", '{"c":"d"}'),
+        ("3", "null"),
+        ("-1", '{"c":"d"}'),
+        ("-3", "1"),
+        ("-4", "null"),
+        ("7", "null"),
+        (" 1 ", "2.5"),
+    ],
+)
+def test_an_index_counts_from_either_end_within_the_list(index: str, printed: str) -> None:
+    # The most negative index is minus the length; one more is out of the list, as in Jayway
+    # (its IndexOutOfBounds is no match).
+    assert render(f"$input.json('$.a.b[{index}]')") == printed
+
+
+def test_quoted_names_are_any_text() -> None:
+    document = {"": 1, "a b": {"$x": 2}, "$x": [{"$x": 3}]}
+    assert jsonpath.evaluate(document, "$['']") == 1
+    assert jsonpath.evaluate(document, '$["a b"][ "$x" ]') == 2
+    # A name that sorts before '*' is still a name, not a wildcard.
+    assert jsonpath.evaluate(document, "$..$x") == [[{"$x": 3}], 2, 3]
+
+
+def test_an_index_into_a_wildcard_or_scan_applies_to_each_match() -> None:
+    document = {"l": [[1, 2], [3], "s", {"0": 4}]}
+    assert json_of("$.l[*][-1]", document) == "[2,3]"
+    assert json_of("$..l[0]", document) == "[[1,2]]"
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("a", "JSONPath must start with '$': 'a'"),
+        ("$.a b", "unsupported JSONPath at 3: '$.a b'"),
+        ("$[", "unsupported JSONPath at 1: '$['"),
+        ("$..", "unsupported JSONPath at 1: '$..'"),
+    ],
+)
+def test_an_unsupported_path_fails_the_template_with_its_position(
+    expression: str, message: str
+) -> None:
+    # What `sagegate invoke` and the console show for the 500 the failed template gives.
+    with pytest.raises(TemplateError) as failure:
+        render(f"$input.path('{expression}')")
+    assert str(failure.value) == f"mapping template failed to render: {message}"

@@ -56,3 +56,36 @@ def test_util_from_a_template() -> None:
     assert MappingTemplate(source).render(facts).output == "it\\'s [1] a b"
     with pytest.raises(TemplateError):
         MappingTemplate("$util.base64Decode('***')").render(facts)
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("\b\f\r\n\t", "\\b\\f\\r\\n\\t"),
+        ("\x00\x1f\x0b", "\\u0000\\u001F\\u000B"),
+        ("\x7f~ ", "\x7f~ "),  # DEL and the rest of ASCII stay
+        ("\x80\u20ac", "\\u0080\\u20AC"),
+        ("a😀b😀", "a\\uD83D\\uDE00b\\uD83D\\uDE00"),  # one escape per UTF-16 code unit
+    ],
+)
+def test_escape_javascript_as_commons_lang(text: str, escaped: str) -> None:
+    assert escape_javascript(text) == escaped
+
+
+def test_util_functions_print_non_strings_first() -> None:
+    assert url_encode(5) == "5"
+    assert escape_javascript(True) == "true"
+    assert base64_encode("é") == "w6k="
+    assert base64_decode("/w==") == "\ufffd"  # not UTF-8: the replacement character
+
+
+@pytest.mark.parametrize("text", ["a%", "a%4", "%4g", "%%41", "100%"])
+def test_url_decode_refuses_a_broken_escape(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^URLDecoder: Illegal hex characters in escape \(%\)"):
+        url_decode(text)
+
+
+def test_url_decode_takes_either_case_of_hex() -> None:
+    assert url_decode("%c3%A9%41") == "éA"
+    assert url_decode("a b!$") == "a b!$"  # only '%' starts an escape
+    assert url_decode(None) == ""

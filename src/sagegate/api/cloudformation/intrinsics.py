@@ -52,7 +52,6 @@ class Resolver:
         self.parameters = parameters
         self._ref = ref
         self._get_att = get_att
-        self._conditions: dict[str, bool] = {}
 
     @property
     def pseudo(self) -> dict[str, Any]:
@@ -217,14 +216,10 @@ class Resolver:
         """The value of a named condition (or an inline condition function)."""
         if isinstance(name, Mapping):
             return bool(self.resolve(name))
-        if name in self._conditions:
-            return self._conditions[name]
         conditions = self.template.get("Conditions") or {}
         if name not in conditions:
             raise Unresolvable(f"condition {name!r} is not declared")
-        value = bool(self.resolve(conditions[name]))
-        self._conditions[name] = value
-        return value
+        return bool(self.resolve(conditions[name]))
 
     def _condition_function(self, name: str, argument: Any) -> bool:
         if name == "Fn::Equals":

@@ -265,7 +265,7 @@ class _Reader:
         )
         if has_stage:
             stage = self._stage(logical, api_id)
-        elif kind == SAM_API and self.options.stage is None:
+        elif self.options.stage is None:  # SAM's Api says its stage (a RestApi cannot)
             stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
             variables = self.prop(logical, "Variables")
             if variables:
@@ -310,14 +310,13 @@ class _Reader:
         def path_of(resource_id: str, seen: tuple[str, ...] = ()) -> str:
             if resource_id in paths:
                 return paths[resource_id]
-            if resource_id not in parents or resource_id in seen:
+            parent, part, logical = parents[resource_id]
+            if parent not in paths and (parent not in parents or parent in seen):
                 raise ApiError(
-                    f"{self.source}: resource {parents.get(resource_id, ('', '', resource_id))[2]}"
-                    " property ParentId: not a resource of the API"
+                    f"{self.source}: resource {logical} property ParentId: "
+                    "not a resource of the API"
                 )
-            parent, part, _ = parents[resource_id]
-            parent_path = path_of(parent, (*seen, resource_id))
-            paths[resource_id] = parent_path.rstrip("/") + "/" + part
+            paths[resource_id] = path_of(parent, (*seen, resource_id)).rstrip("/") + "/" + part
             return paths[resource_id]
 
         for resource_id in parents:
@@ -466,21 +465,19 @@ class _Reader:
                 candidates.append((logical, str(self.prop(logical, "StageName")), description))
         wanted = self.options.stage
         if wanted is not None:
-            chosen = [c for c in candidates if c[1] == wanted]
-            if not chosen:
+            candidates = [c for c in candidates if c[1] == wanted]
+            if not candidates:
                 # A stage the template does not deploy: served with the stage's defaults.
                 return Stage(name=wanted)
-        elif len(candidates) > 1:
+        if len(candidates) > 1:
             names = ", ".join(sorted({c[1] for c in candidates}))
             raise ApiError(
                 f"{self.source}: the API {api_logical} has several stages ({names}); choose "
                 "one with --stage NAME"
             )
-        elif not candidates:
+        if not candidates:
             return Stage(name="prod")
-        else:
-            chosen = candidates
-        logical, name, props = chosen[0]
+        ((logical, name, props),) = candidates
         return self._stage_settings(logical, name, props)
 
     def _stage_settings(self, logical: str, name: str, props: Mapping[str, Any]) -> Stage:
@@ -492,7 +489,7 @@ class _Reader:
         merged: dict[tuple[str, str], ThrottleSettings | None] = {}
         for item in get("MethodSettings") or ():
             key = (
-                str(item.get("ResourcePath", "/*")).replace("~1", "/"),
+                _setting_path(str(item.get("ResourcePath", "/*"))),
                 str(item.get("HttpMethod", "*")),
             )
             throttle = merged.get(key)
@@ -577,6 +574,15 @@ class _Reader:
                     )
                 )
         return tuple(plans)
+
+
+def _setting_path(raw: str) -> str:
+    """A MethodSetting's ResourcePath as a resource path: `/~1a~1b` is /a/b (an initial slash,
+    then the path with each '/' written '~1'); `/` and `/*` are themselves.
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-stage-methodsetting.html
+    """
+    return raw[1:].replace("~1", "/") if raw.startswith("/~1") else raw
 
 
 def _throttle(raw: Any) -> ThrottleSettings | None:

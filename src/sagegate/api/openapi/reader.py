@@ -209,7 +209,7 @@ class _Reader:
                     schemes,
                     f"{where}.{key}",
                 )
-                resources[path if path != "" else "/"][method.http_method] = method
+                resources[path][method.http_method] = method
         info = self.mapping(self.doc.get("info"), "info")
         key_source = str(self.doc.get("x-amazon-apigateway-api-key-source", "HEADER")).upper()
         if key_source not in ("HEADER", "AUTHORIZER"):
@@ -316,7 +316,7 @@ class _Reader:
         schema = self.mapping(schema, f"{where} schema")
         ref = schema.get("$ref")
         if isinstance(ref, str):
-            name = ref.rsplit("/", 1)[-1]
+            name = ref.rpartition("/")[2]
             if name not in models:
                 self.fail(where, f"schema $ref {ref!r} names no model")
             return name

@@ -9,7 +9,6 @@ from __future__ import annotations
 from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import (
     AccessDenied,
-    ExpiredToken,
     GatewayError,
     InvalidSignature,
     MissingAuthenticationToken,
@@ -17,19 +16,14 @@ from sagegate.gateway.responses import (
 )
 from sagegate.iam_policy import Decision, Policy, denial_message, invoke_resource_arn
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+from sagegate.sigv4.errors import ErrorKind
 
-# SigV4Error.kind -> the gateway response API Gateway gives for it.
-_ERRORS: dict[str, tuple[type[GatewayError], str | None]] = {
-    "missing": (MissingAuthenticationToken, None),
-    "incomplete": (InvalidSignature, "IncompleteSignatureException"),
-    "mismatch": (InvalidSignature, None),
-    "expired": (InvalidSignature, None),
-    "not_yet_valid": (InvalidSignature, None),
-    "bad_scope": (InvalidSignature, None),
-    "content_sha_mismatch": (InvalidSignature, None),
-    "unknown_key": (UnrecognizedClient, None),
-    "bad_token": (UnrecognizedClient, None),
-    "expired_token": (ExpiredToken, None),
+# The gateway response API Gateway gives for a SigV4 failure (INVALID_SIGNATURE for the
+# others), with the failure's own message and x-amzn-ErrorType.
+_RESPONSES: dict[ErrorKind, type[GatewayError]] = {
+    "missing": MissingAuthenticationToken,
+    "unknown_key": UnrecognizedClient,
+    "bad_token": UnrecognizedClient,
 }
 
 ANONYMOUS = "anonymous"
@@ -68,8 +62,8 @@ class Authorize:
                     )
                 )
             except SigV4Error as exc:
-                error_class, error_type = _ERRORS.get(exc.kind, (InvalidSignature, None))
-                raise error_class(exc.message or None, error_type=error_type) from None
+                response = _RESPONSES.get(exc.kind, InvalidSignature)
+                raise response(exc.message, error_type=exc.error_type) from None
             ctx.caller.identity = identity
             principal = identity.arn
         if self.policy is not None:
@@ -79,7 +73,7 @@ class Authorize:
                 api_id=self.api_id,
                 stage=ctx.stage,
                 method=request.http_method,
-                path=request.path[len(ctx.stage) + 1 :],
+                path=request.path.removeprefix(f"/{ctx.stage}"),
             )
             decision = self.policy.evaluate(principal_arn=principal, resource=resource)
             if decision is not Decision.ALLOW:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from sagegate.gateway.context import IntegrationRequest, Invocation
@@ -47,6 +47,22 @@ def is_binary(content_type: str | None, binary_media_types: tuple[str, ...]) -> 
     return False
 
 
+def _to_binary(ctx: Invocation, body: bytes) -> bytes:
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        ctx.integration_error = "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
+        raise ApiConfigurationError() from None
+
+
+# contentHandling: what each conversion makes of a body (a text body that is not base64
+# cannot convert to binary: a configuration error, as on AWS).
+CONVERSIONS: dict[str, Callable[[Invocation, bytes], bytes]] = {
+    "CONVERT_TO_TEXT": lambda ctx, body: base64.b64encode(body),
+    "CONVERT_TO_BINARY": _to_binary,
+}
+
+
 class IntegrationRequestStep:
     """Renders the selected request template (or passes the body) into the integration request."""
 
@@ -68,9 +84,11 @@ class IntegrationRequestStep:
         self.templates = {content_type.lower(): t for content_type, t in templates.items()}
         # 415 when no template matches: always under NEVER, under WHEN_NO_TEMPLATES only
         # when there are templates; WHEN_NO_MATCH passes the body through.
-        self.refuse_unmatched = passthrough == "NEVER" or (
-            passthrough == "WHEN_NO_TEMPLATES" and bool(self.templates)
-        )
+        self.refuse_unmatched = {
+            "NEVER": True,
+            "WHEN_NO_TEMPLATES": bool(self.templates),
+            "WHEN_NO_MATCH": False,
+        }[passthrough]
         self.headers = headers if headers else None
         self.query = query if query else None
         self.path = path if path else None
@@ -87,25 +105,16 @@ class IntegrationRequestStep:
 
     def _body(self, ctx: Invocation) -> bytes | None:
         """The body after content handling; None when it is the method request's, unchanged."""
-        body = ctx.request.body
-        if self.binary_media_types and is_binary(
-            ctx.request.header("content-type"), self.binary_media_types
-        ):
-            if self.content_handling == "CONVERT_TO_TEXT":
-                return base64.b64encode(body)
-            return None
-        if self.content_handling == "CONVERT_TO_BINARY":
-            try:
-                return base64.b64decode(body, validate=True)
-            except binascii.Error:
-                ctx.integration_error = "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
-                raise ApiConfigurationError() from None
+        binary = is_binary(ctx.request.header("content-type"), self.binary_media_types)
+        # A binary body converts only to text, a text body only to binary.
+        if self.content_handling == ("CONVERT_TO_TEXT" if binary else "CONVERT_TO_BINARY"):
+            return CONVERSIONS[self.content_handling](ctx, ctx.request.body)
         return None
 
     def __call__(self, ctx: Invocation) -> None:
         content_type = media_type(ctx.request.header("content-type"))
         template = self.templates.get(content_type)
-        converted = self._body(ctx) if self.content_handling or self.binary_media_types else None
+        converted = self._body(ctx)
         override_headers: Mapping[str, str] | None = None
         if template is None:
             if self.refuse_unmatched:

@@ -23,6 +23,20 @@ from sagegate.gateway.steps.integration_request import media_type
 BodyCheck = Callable[[Any], Any]
 
 
+def _query_value(ctx: Invocation, name: str) -> str | None:
+    # A repeated parameter counts by its last value, API Gateway's single value for it.
+    values = ctx.request.query.get(name)
+    return values[-1] if values else None
+
+
+# Where a required parameter is looked up, by the location its key names.
+_LOOKUPS: dict[str, Callable[[Invocation, str], str | None]] = {
+    "path": lambda ctx, name: ctx.path_params.get(name),
+    "querystring": _query_value,
+    "header": lambda ctx, name: ctx.request.header(name),
+}
+
+
 class Validate:
     """Checks required path, query string and header parameters, then the body's model."""
 
@@ -32,30 +46,17 @@ class Validate:
         *,
         body_checks: dict[str, BodyCheck] | None = None,
     ) -> None:
-        # 'method.request.querystring.items' -> ('querystring', 'items'), in AWS's order.
-        self._required: list[tuple[str, str]] = []
+        # 'method.request.querystring.items' -> (lookup, 'items'), in AWS's order.
+        self._required: list[tuple[Callable[[Invocation, str], str | None], str]] = []
         for key in sorted(set(required)):
             _, _, location, name = key.split(".", 3)
-            self._required.append((location, name))
+            # API Gateway's locations are these three; anything else reads as a header.
+            self._required.append((_LOOKUPS.get(location, _LOOKUPS["header"]), name))
         self._body_checks = body_checks or None
 
     def __call__(self, ctx: Invocation) -> None:
-        # One loop with the lookups inline: no list and no call per parameter for the usual
-        # request that has them all.
-        missing: list[str] | None = None
-        for location, name in self._required:
-            if location == "path":
-                value: str | None = ctx.path_params.get(name)
-            elif location == "querystring":
-                values = ctx.request.query.get(name)
-                value = values[-1] if values else None
-            else:
-                value = ctx.request.header(name)
-            # For parity with API Gateway, a blank value counts as missing.
-            if value is None or value.strip() == "":
-                if missing is None:
-                    missing = []
-                missing.append(name)
+        # For parity with API Gateway, a blank value counts as missing.
+        missing = [name for lookup, name in self._required if not (lookup(ctx, name) or "").strip()]
         if missing:
             raise BadRequestParameters(
                 f"Missing required request parameters: [{', '.join(missing)}]"

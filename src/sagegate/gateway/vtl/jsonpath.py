@@ -1,15 +1,16 @@
 """The JSONPath subset API Gateway's `$input.path`/`$input.json` accept.
 
 Supported: `$`, `.name`, `['name']`/`["name"]`, `[n]` (negative counts from the end),
-`[*]`/`.*` and `..name`. A definite path gives the value or null; a path with a wildcard
-or deep scan gives a JSON array of every match, as Jayway JsonPath does.
+`[*]`/`.*` and `..name`/`..*`. A definite path gives the value or null; a path with a
+wildcard or deep scan gives a JSON array of every match, as Jayway JsonPath does (a deep scan
+walks depth first, each node before its children: Jayway's `ScanPathToken.walk`).
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#input-variable-reference
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -20,50 +21,17 @@ class JsonPathError(ValueError):
     """A JSONPath expression outside the supported subset."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
-    kind: str  # "key", "index", "wildcard" or "scan"
-    key: str = ""
-    index: int = 0
-
-
 _TOKEN = re.compile(
-    r"""\.\.(?P<scan>[A-Za-z0-9_$@-]+|\*)
+    r"""\.\.(?P<scan_all>\*)
+      | \.\.(?P<scan>[A-Za-z0-9_$@-]+)
       | \.(?P<key>[A-Za-z0-9_$@-]+)
-      | \.(?P<dotstar>\*)
+      | \.(?P<dot_star>\*)
       | \[\s*(?P<index>-?\d+)\s*\]
       | \[\s*(?P<star>\*)\s*\]
-      | \[\s*'(?P<squoted>[^']*)'\s*\]
-      | \[\s*"(?P<dquoted>[^"]*)"\s*\]""",
+      | \[\s*'(?P<single_quoted>[^']*)'\s*\]
+      | \[\s*"(?P<double_quoted>[^"]*)"\s*\]""",
     re.VERBOSE,
 )
-
-
-@lru_cache(maxsize=1024)
-def parse_path(expression: str) -> tuple[_Step, ...]:
-    """Parse a JSONPath expression (cached: templates repeat their expressions)."""
-    text = expression.strip()
-    if not text.startswith("$"):
-        raise JsonPathError(f"JSONPath must start with '$': {expression!r}")
-    steps: list[_Step] = []
-    position = 1
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise JsonPathError(f"unsupported JSONPath at {position}: {expression!r}")
-        groups = match.groupdict()
-        if groups["scan"] is not None:
-            steps.append(_Step("scan", key=groups["scan"]))
-        elif groups["key"] is not None:
-            steps.append(_Step("key", key=groups["key"]))
-        elif groups["dotstar"] is not None or groups["star"] is not None:
-            steps.append(_Step("wildcard"))
-        elif groups["index"] is not None:
-            steps.append(_Step("index", index=int(groups["index"])))
-        else:
-            steps.append(_Step("key", key=groups["squoted"] or groups["dquoted"] or ""))
-        position = match.end()
-    return tuple(steps)
 
 
 def _children(value: Any) -> list[Any]:
@@ -74,59 +42,85 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
-def _scan(value: Any, key: str) -> list[Any]:
-    found: list[Any] = []
+def _walk(value: Any) -> Iterator[Any]:
+    """`value` and everything below it, depth first, each node before its children."""
     stack = [value]
     while stack:
-        node = stack.pop(0)
-        if isinstance(node, dict):
-            if key == "*":
-                found.extend(node.values())
-            elif key in node:
-                found.append(node[key])
-        elif isinstance(node, list) and key == "*":
-            found.extend(node)
-        stack.extend(_children(node))
-    return found
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(_children(node)))
 
 
-def _apply(step: _Step, value: Any) -> list[Any]:
-    if step.kind == "key":
-        return [value[step.key]] if isinstance(value, dict) and step.key in value else []
-    if step.kind == "index":
-        if isinstance(value, list) and -len(value) <= step.index < len(value):
-            return [value[step.index]]
-        return []
-    if step.kind == "wildcard":
-        return _children(value)
-    return _scan(value, step.key)
+def _key(value: Any, key: Any) -> list[Any]:
+    return [value[key]] if isinstance(value, dict) and key in value else []
+
+
+def _index(value: Any, index: Any) -> list[Any]:
+    if isinstance(value, list) and -len(value) <= index < len(value):
+        return [value[index]]
+    return []
+
+
+def _wildcard(value: Any, _: Any) -> list[Any]:
+    return _children(value)
+
+
+def _scan(value: Any, key: Any) -> list[Any]:
+    return [node[key] for node in _walk(value) if isinstance(node, dict) and key in node]
+
+
+def _scan_all(value: Any, _: Any) -> list[Any]:
+    return [child for node in _walk(value) for child in _children(node)]
+
+
+# A step applies its function, with its argument, to each value the path has reached.
+Step = tuple[Callable[[Any, Any], list[Any]], Any]
+_STEPS: dict[str, Callable[[str], Step]] = {
+    "scan_all": lambda _: (_scan_all, None),
+    "scan": lambda name: (_scan, name),
+    "key": lambda name: (_key, name),
+    "dot_star": lambda _: (_wildcard, None),
+    "index": lambda number: (_index, int(number)),
+    "star": lambda _: (_wildcard, None),
+    "single_quoted": lambda name: (_key, name),
+    "double_quoted": lambda name: (_key, name),
+}
+_DEFINITE = (_key, _index)
+
+
+def parse_path(expression: str) -> tuple[Step, ...]:
+    """Parse a JSONPath expression."""
+    text = expression.strip()
+    if not text.startswith("$"):
+        raise JsonPathError(f"JSONPath must start with '$': {expression!r}")
+    steps: list[Step] = []
+    position = 1
+    while text[position:]:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise JsonPathError(f"unsupported JSONPath at {position}: {expression!r}")
+        token = match.lastgroup
+        assert token is not None, "every alternative is one named group"
+        steps.append(_STEPS[token](match[token]))
+        position = match.end()
+    return tuple(steps)
 
 
 @lru_cache(maxsize=1024)
-def _plan(expression: str) -> tuple[tuple[_Step, ...], bool]:
-    """The steps of `expression`, and whether it is definite (no wildcard, no deep scan)."""
+def _plan(expression: str) -> tuple[tuple[Step, ...], bool]:
+    """The steps of `expression`, and whether it is definite (no wildcard, no deep scan).
+
+    Cached: a template asks for the same few expressions on every request."""
     steps = parse_path(expression)
-    return steps, not any(step.kind in ("wildcard", "scan") for step in steps)
+    return steps, all(apply in _DEFINITE for apply, _ in steps)
 
 
 def evaluate(document: Any, expression: str) -> Any:
     """Evaluate `expression` on the parsed `document`."""
     steps, definite = _plan(expression)
-    if definite:
-        # One value at most at every step: follow it (measured: `$.predictions`
-        # 0.6 -> 0.25 µs), with the same rules as `_apply`.
-        value = document
-        for step in steps:
-            if step.kind == "key":
-                if not isinstance(value, dict) or step.key not in value:
-                    return None
-                value = value[step.key]
-            elif isinstance(value, list) and -len(value) <= step.index < len(value):
-                value = value[step.index]
-            else:
-                return None
-        return value
     current = [document]
-    for step in steps:
-        current = [found for value in current for found in _apply(step, value)]
+    for apply, argument in steps:
+        current = [found for value in current for found in apply(value, argument)]
+    if definite:
+        return next(iter(current), None)
     return JsonArray(current)

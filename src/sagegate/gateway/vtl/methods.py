@@ -30,9 +30,10 @@ def _index_of(text: str, needle: Any, start: int = 0) -> int:
 
 
 def _last_index_of(text: str, needle: Any, start: int | None = None) -> int:
+    wanted = to_text(needle, True)
     if start is None:
-        return text.rfind(to_text(needle, True))
-    return text.rfind(to_text(needle, True), 0, start + len(to_text(needle, True)))
+        return text.rfind(wanted)
+    return text.rfind(wanted, 0, start + len(wanted))
 
 
 def _substring(text: str, begin: int, end: int | None = None) -> str:
@@ -71,7 +72,7 @@ def _compare_to(text: str, other: str) -> int:
 
 STRING_METHODS: dict[str, Method] = {
     "length": len,
-    "isEmpty": lambda s: len(s) == 0,
+    "isEmpty": lambda s: not s,
     "charAt": _char_at,
     "indexOf": _index_of,
     "lastIndexOf": _last_index_of,
@@ -109,9 +110,11 @@ def _list_set(items: list[Any], index: int, value: Any) -> Any:
 
 def _list_add(items: list[Any], *args: Any) -> Any:
     if len(args) == 2:
-        items.insert(args[0], args[1])
+        index, value = args
+        items.insert(index, value)
         return None
-    items.append(args[0])
+    (value,) = args
+    items.append(value)
     return True  # Java's List.add returns true, and Velocity prints it
 
 
@@ -135,7 +138,7 @@ def _list_add_all(items: list[Any], more: list[Any]) -> bool:
 
 LIST_METHODS: dict[str, Method] = {
     "size": len,
-    "isEmpty": lambda items: len(items) == 0,
+    "isEmpty": lambda items: not items,
     "get": _list_get,
     "set": _list_set,
     "add": _list_add,
@@ -180,7 +183,7 @@ MAP_METHODS: dict[str, Method] = {
     "values": _values,
     "entrySet": lambda mapping: [MapEntry(k, mapping[k]) for k in _key_set(mapping)],
     "size": len,
-    "isEmpty": lambda mapping: len(mapping) == 0,
+    "isEmpty": lambda mapping: not mapping,
     "clear": lambda mapping: mapping.clear(),
     "toString": to_text,
     "equals": equals,

@@ -7,22 +7,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 from sagegate.gateway.vtl.values import VtlObject, from_json, to_text
 
-_JS_ESCAPES = {
-    '"': '\\"',
-    "'": "\\'",
-    "\\": "\\\\",
-    "/": "\\/",
-    "\b": "\\b",
-    "\n": "\\n",
-    "\t": "\\t",
-    "\f": "\\f",
-    "\r": "\\r",
+# Apache Commons Lang's escapes below 0x80: every control character as \u00XX, except those
+# with a short escape; quotes, backslash and '/'.
+_JS_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in range(0x20)} | {
+    ord('"'): '\\"',
+    ord("'"): "\\'",
+    ord("\\"): "\\\\",
+    ord("/"): "\\/",
+    ord("\b"): "\\b",
+    ord("\n"): "\\n",
+    ord("\t"): "\\t",
+    ord("\f"): "\\f",
+    ord("\r"): "\\r",
 }
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
+
+
+def _utf16_escapes(match: re.Match[str]) -> str:
+    units = match.group().encode("utf-16-be")
+    return "".join(f"\\u{units[i : i + 2].hex().upper()}" for i in range(0, len(units), 2))
 
 
 def escape_javascript(value: Any) -> Any:
@@ -33,21 +43,7 @@ def escape_javascript(value: Any) -> Any:
     """
     if value is None:
         return None
-    text = to_text(value)
-    if text.isascii() and not any(c in _JS_ESCAPES or c < " " for c in text):
-        return text
-    out: list[str] = []
-    for char in text:
-        escape = _JS_ESCAPES.get(char)
-        if escape is not None:
-            out.append(escape)
-        elif char < " " or char > "\x7f":
-            units = char.encode("utf-16-be")
-            for i in range(0, len(units), 2):
-                out.append(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04X}")
-        else:
-            out.append(char)
-    return "".join(out)
+    return _NON_ASCII.sub(_utf16_escapes, to_text(value).translate(_JS_ESCAPES))
 
 
 def url_encode(value: Any) -> str:
@@ -63,14 +59,9 @@ def url_decode(value: Any) -> str:
     if value is None:
         return ""
     text = to_text(value)
-    for i, char in enumerate(text):
-        if char == "%" and not _is_hex_pair(text[i + 1 : i + 3]):
-            raise ValueError(f"URLDecoder: Illegal hex characters in escape (%) pattern: {text}")
+    if _BROKEN_ESCAPE.search(text):
+        raise ValueError(f"URLDecoder: Illegal hex characters in escape (%) pattern: {text}")
     return unquote_plus(text, errors="replace")
-
-
-def _is_hex_pair(pair: str) -> bool:
-    return len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair)
 
 
 def base64_encode(value: Any) -> str:

@@ -91,22 +91,18 @@ def is_number(value: object) -> bool:
 def java_double(value: float) -> str:
     """`Double.toString`: plain notation in [1e-3, 1e7), else `d.dddE±n`."""
     if 1e-3 <= abs(value) < 1e7:
-        # The usual case first (False for NaN): Python's repr is plain in this range.
-        text = repr(value)
-        if "e" not in text:
-            return text
-        text = format(Decimal(text), "f")
-        return text if "." in text else text + ".0"
+        # Python's repr is plain in this range too (False for NaN), shortest round trip.
+        return repr(value)
     if math.isnan(value):
         return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    number = Decimal(repr(abs(value)))
-    digits = "".join(str(d) for d in number.as_tuple().digits).rstrip("0") or "0"
+    number = Decimal(repr(value))
+    sign = "-" if number.is_signed() else ""
+    if number.is_infinite():
+        return f"{sign}Infinity"
+    if number.is_zero():
+        return f"{sign}0.0"
+    digits = "".join(str(d) for d in number.as_tuple().digits).rstrip("0")
     mantissa = digits[0] + "." + (digits[1:] or "0")
-    sign = "-" if value < 0 else ""
     return f"{sign}{mantissa}E{number.adjusted()}"
 
 
@@ -198,9 +194,7 @@ def equals(left: Any, right: Any) -> bool:
         left = ""
     if right is None:
         right = ""
-    if is_number(left) and is_number(right):
-        return bool(left == right)
-    if _same_kind(left, right):
+    if (is_number(left) and is_number(right)) or _same_kind(left, right):
         return bool(left == right)
     # Velocity 1.7 compares the toString() of objects of unrelated classes.
     return to_text(left) == to_text(right)
@@ -268,7 +262,8 @@ def divide(left: Any, right: Any) -> Any:
         return None
     if isinstance(left, int) and isinstance(right, int):
         quotient = abs(left) // abs(right)
-        return quotient if (left >= 0) == (right >= 0) else -quotient
+        # Operands of the same sign have a non-negative XOR: a positive quotient.
+        return quotient if left ^ right >= 0 else -quotient
     return left / right
 
 
@@ -277,16 +272,12 @@ def modulo(left: Any, right: Any) -> Any:
     if not (is_number(left) and is_number(right)) or right == 0:
         return None
     if isinstance(left, int) and isinstance(right, int):
-        remainder = abs(left) % abs(right)
-        return remainder if left >= 0 else -remainder
+        return left - right * divide(left, right)
     return math.fmod(left, right)
 
 
 def iterate(value: Any) -> list[Any]:
     """What `#foreach` walks: a Map's values (as Velocity does), a collection's items."""
-    if isinstance(value, list):
-        # The usual case first: the ABC check below costs ~0.3 µs a loop.
-        return list(value)
     if value is None or isinstance(value, str | int | float):
         return []
     if isinstance(value, dict):

@@ -1,0 +1,1 @@
+"""`make mutation`: mutation testing of the modules where fidelity lives (docs/TESTING.md)."""
