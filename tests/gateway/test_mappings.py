@@ -11,7 +11,7 @@ import pytest
 
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.gateway.context import Invocation
-from sagegate.gateway.mappings import MappingError, Mappings, is_constant
+from sagegate.gateway.mappings import MappingError, Mappings, constant
 from tests.gateway.factories import invocation
 
 STAGE = {"color": "blue", "empty": ""}
@@ -223,16 +223,17 @@ def test_a_destination_must_name_a_parameter() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "constant"),
+    ("source", "expected"),
     [
-        ("'x'", True),
-        ("''", True),
-        ("'", False),
-        ("x'", False),
-        ("'x", False),
-        ("stageVariables.a", True),
-        ("context.a", False),
+        ("'x'", (True, "x")),
+        ("''", (True, "")),
+        ("'", (False, None)),
+        ("x'", (False, None)),
+        ("'x", (False, None)),
+        ("stageVariables.a", (True, "A")),
+        ("stageVariables.unset", (True, None)),
+        ("context.a", (False, None)),
     ],
 )
-def test_is_constant(source: str, constant: bool) -> None:
-    assert is_constant(source) is constant
+def test_constants_are_known_at_load(source: str, expected: tuple[bool, str | None]) -> None:
+    assert constant(source, {"a": "A"}) == expected

@@ -161,11 +161,14 @@ def getter(source: str, stage_variables: Mapping[str, str], *, side: str) -> Get
     raise MappingError(f"{source!r} is not a mapping source API Gateway accepts here")
 
 
-def is_constant(source: str) -> bool:
-    """True for a source whose value is fixed at load (static or a stage variable)."""
-    return (source.startswith("'") and source.endswith("'") and len(source) >= 2) or (
-        source.startswith("stageVariables.")
-    )
+def constant(source: str, stage_variables: Mapping[str, str]) -> tuple[bool, str | None]:
+    """(True, value) for a source fixed at load (a static value or a stage variable; None
+    for an unset variable), else (False, None)."""
+    if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
+        return True, source[1:-1]
+    if source.startswith("stageVariables."):
+        return True, stage_variables.get(source.removeprefix("stageVariables."))
+    return False, None
 
 
 class Mappings:
@@ -192,15 +195,19 @@ class Mappings:
             if not name:
                 raise MappingError(f"{destination!r} names no parameter")
             get = getter(source, stage_variables, side=side)
-            if is_constant(source):
-                value = get(None, None)  # type: ignore[arg-type]  # constants read nothing
-                if value is not None:
-                    self.constant[name] = value
-            else:
+            fixed, value = constant(source, stage_variables)
+            if not fixed:
                 self._dynamic.append((name, get))
+            elif value is not None:
+                self.constant[name] = value
 
     def __bool__(self) -> bool:
         return bool(self.constant or self._dynamic)
+
+    @property
+    def dynamic(self) -> bool:
+        """True when some value is read from the request (the others are `constant`)."""
+        return bool(self._dynamic)
 
     def evaluate(self, ctx: Invocation, answer: InvocationResponse | None = None) -> dict[str, str]:
         """Every mapped value of this request (a new dict)."""

@@ -47,7 +47,7 @@ class Router(Generic[T]):
     def _node(self, path: str) -> _Node[T]:
         node = self._root
         built = ""
-        for part in (p for p in path.split("/") if p):
+        for part in [p for p in path.split("/") if p]:
             built += "/" + part
             if part.startswith("{") and part.endswith("+}"):
                 if node.greedy is None:

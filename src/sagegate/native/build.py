@@ -78,6 +78,9 @@ MODULES = (
     "sagegate.models.movielens.serving",
     "sagegate.iam_policy",
     "sagegate.metrics.series",
+    "sagegate.gateway.router",
+    "sagegate.gateway.mappings",
+    "sagegate.gateway.gateway_responses",
 )
 GROUP = "sagegate__native"
 REQUIRE_VARIABLE = "SAGEGATE_REQUIRE_NATIVE"

@@ -13,7 +13,7 @@ from sagegate.sigv4.identity import (
 )
 from sagegate.sigv4.keys import SigningKeyCache
 from sagegate.sigv4.sign import SigV4Signer
-from sagegate.sigv4.verify import SignedRequest, SigV4Verifier
+from sagegate.sigv4.verify import SignedRequest, SigV4Verifier, Verifier
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -25,4 +25,5 @@ __all__ = [
     "SignedRequest",
     "SigningKeyCache",
     "StaticIdentityStore",
+    "Verifier",
 ]

@@ -13,6 +13,7 @@ import hmac
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sagegate.sigv4 import canonical as c
 from sagegate.sigv4.errors import (
@@ -49,6 +50,14 @@ class SignedRequest:
     query_string: str
     headers: Sequence[tuple[str, str]]
     body: bytes
+
+
+class Verifier(Protocol):
+    """What a gateway step needs of a verifier: the caller behind a signed request."""
+
+    def verify(self, request: SignedRequest) -> Identity:
+        """The identity that signed ``request``; raises SigV4Error when it is refused."""
+        ...
 
 
 class SigV4Verifier:

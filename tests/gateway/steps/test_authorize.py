@@ -8,32 +8,30 @@ from sagegate.gateway.context import Invocation
 from sagegate.gateway.responses import AccessDenied, GatewayError
 from sagegate.gateway.steps.authorize import Authorize
 from sagegate.iam_policy import Policy
-from sagegate.sigv4 import Identity, SignedRequest, SigV4Error, SigV4Verifier, StaticIdentityStore
+from sagegate.sigv4 import Identity, SignedRequest, SigV4Error, Verifier
 from sagegate.sigv4.errors import ErrorKind
 from tests.gateway.factories import invocation
-from tests.sigv4.sigv4_helpers import ALICE, REGION, SERVICE
+from tests.sigv4.sigv4_helpers import ALICE
 
 API = "arn:aws:execute-api:us-east-1:000000000000:abcdefghij"
 RESOURCE = f"{API}/prod/GET/predicted-ratings/321"
 MASKED = "arn:aws:execute-api:us-east-1:********0000:abcdefghij/prod/GET/predicted-ratings/321"
 
 
-class Refusing(SigV4Verifier):
+class Refusing:
     """A verifier that refuses every request with one failure."""
 
     def __init__(self, kind: ErrorKind, message: str) -> None:
-        super().__init__(StaticIdentityStore([]), service=SERVICE, region=REGION)
         self.error = SigV4Error(kind, message)
 
     def verify(self, request: SignedRequest) -> Identity:
         raise self.error
 
 
-class Accepting(SigV4Verifier):
+class Accepting:
     """A verifier that finds Alice behind every request, and keeps what it was shown."""
 
     def __init__(self) -> None:
-        super().__init__(StaticIdentityStore([ALICE]), service=SERVICE, region=REGION)
         self.seen: list[SignedRequest] = []
 
     def verify(self, request: SignedRequest) -> Identity:
@@ -41,7 +39,7 @@ class Accepting(SigV4Verifier):
         return ALICE
 
 
-def step(verifier: SigV4Verifier | None, policy: Policy | None = None) -> Authorize:
+def step(verifier: Verifier | None, policy: Policy | None = None) -> Authorize:
     return Authorize(
         verifier=verifier,
         policy=policy,

@@ -15,7 +15,7 @@ from sagegate.gateway.responses import (
     UnrecognizedClient,
 )
 from sagegate.iam_policy import Decision, Policy, denial_message, invoke_resource_arn
-from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
+from sagegate.sigv4 import SignedRequest, SigV4Error, Verifier
 from sagegate.sigv4.errors import ErrorKind
 
 # The gateway response API Gateway gives for a SigV4 failure (INVALID_SIGNATURE for the
@@ -35,7 +35,7 @@ class Authorize:
     def __init__(
         self,
         *,
-        verifier: SigV4Verifier | None,
+        verifier: Verifier | None,
         policy: Policy | None,
         region: str,
         account_id: str,

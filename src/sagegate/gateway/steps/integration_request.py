@@ -89,7 +89,9 @@ class IntegrationRequestStep:
             "WHEN_NO_TEMPLATES": bool(self.templates),
             "WHEN_NO_MATCH": False,
         }[passthrough]
-        self.headers = headers if headers else None
+        # The constant mappings are part of `fixed_headers`: only the request-read ones are
+        # evaluated per request.
+        self.headers = headers if headers is not None and headers.dynamic else None
         self.query = query if query else None
         self.path = path if path else None
         # The headers fixed at load: the static mappings, then API Gateway's own defaults.
