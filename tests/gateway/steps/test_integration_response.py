@@ -105,6 +105,16 @@ def answered(
     return ctx
 
 
+def refused(step: IntegrationResponseStep, *, status: int = 200, body: bytes = b"{}") -> Invocation:
+    """The invocation after `step` refused an endpoint answer as a configuration error."""
+    ctx = invocation()
+    ctx.endpoint_response = InvocationResponse(status, [], body)
+    with pytest.raises(ApiConfigurationError):
+        step(ctx)
+    assert ctx.response is None
+    return ctx
+
+
 def templated(*content_types: str) -> IntegrationResponseStep:
     """One default response whose template for each type writes that type's name."""
     templates = {kind: MappingTemplate(f"as {kind}") for kind in content_types}
@@ -156,20 +166,12 @@ def test_a_template_may_override_the_status_with_any_method_response_code(status
 
 @pytest.mark.parametrize("status", [99, 600, 0, -200])
 def test_an_override_outside_the_status_codes_is_a_configuration_error(status: int) -> None:
-    ctx = invocation()
-    ctx.endpoint_response = InvocationResponse(200, [], b"{}")
-    with pytest.raises(ApiConfigurationError):
-        override_status(status)(ctx)
+    ctx = refused(override_status(status))
     assert ctx.integration_error == f"invalid $context.responseOverride.status: {status}"
-    assert ctx.response is None
 
 
 def test_no_match_and_no_default_is_a_configuration_error() -> None:
-    step = IntegrationResponseStep([IntegrationResponse(400, r"4\d{2}")])
-    ctx = invocation()
-    ctx.endpoint_response = InvocationResponse(200, [], b"{}")
-    with pytest.raises(ApiConfigurationError):
-        step(ctx)
+    ctx = refused(IntegrationResponseStep([IntegrationResponse(400, r"4\d{2}")]))
     assert ctx.integration_error == (
         "Execution failed due to configuration error: No match for output mapping and no "
         "default output mapping specified. Endpoint Response Status Code: 200"
@@ -206,21 +208,13 @@ def test_converting_a_body_that_is_not_base64_to_binary_is_a_configuration_error
     body: bytes,
 ) -> None:
     step = IntegrationResponseStep([IntegrationResponse(200, content_handling="CONVERT_TO_BINARY")])
-    ctx = invocation()
-    ctx.endpoint_response = InvocationResponse(200, [], body)
-    with pytest.raises(ApiConfigurationError):
-        step(ctx)
+    ctx = refused(step, body=body)
     assert ctx.integration_error == "the body is not base64 (contentHandling CONVERT_TO_BINARY)"
 
 
 def test_a_failing_response_template_is_a_configuration_error() -> None:
     failing = {"application/json": MappingTemplate("$input.path('predictions')")}
-    step = IntegrationResponseStep([IntegrationResponse(200, None, failing)])
-    ctx = invocation()
-    ctx.endpoint_response = InvocationResponse(200, [], b"{}")
-    with pytest.raises(ApiConfigurationError):
-        step(ctx)
+    ctx = refused(IntegrationResponseStep([IntegrationResponse(200, None, failing)]))
     assert ctx.integration_error == (
         "mapping template failed to render: JSONPath must start with '$': 'predictions'"
     )
-    assert ctx.response is None

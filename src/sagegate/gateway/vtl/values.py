@@ -278,10 +278,13 @@ def modulo(left: Any, right: Any) -> Any:
 
 def iterate(value: Any) -> list[Any]:
     """What `#foreach` walks: a Map's values (as Velocity does), a collection's items."""
-    if value is None or isinstance(value, str | int | float):
-        return []
+    # The concrete classes before the Iterable ABC, whose check costs ~1 µs a loop.
+    if isinstance(value, list | tuple | range):
+        return list(value)
     if isinstance(value, dict):
         return list(value.values())
+    if value is None or isinstance(value, str | int | float):
+        return []
     if isinstance(value, Iterable):
         return list(value)
     return []
