@@ -28,11 +28,16 @@ def api_name(name: str, api_id: str) -> str:
 
 
 class Metrics:
-    """Every series this process records into, made once and found by labels."""
+    """Every series this process records into, made once and found by labels.
 
-    def __init__(self) -> None:
+    `samples`: the series also keep each period's first observations as they are, for
+    `--metrics-emf` (see `series.SAMPLES_PER_PERIOD`).
+    """
+
+    def __init__(self, *, samples: bool = False) -> None:
         self.api: dict[tuple[str, str, str, str], Series] = {}
         self.variants: dict[tuple[str, str], Series] = {}
+        self.samples = samples
 
     def api_series(self, api: str, stage: str, method: str, resource: str) -> Series:
         """The series of a method (`method` and `resource` empty: requests that matched no
@@ -40,7 +45,7 @@ class Metrics:
         key = (api, stage, method, resource)
         found = self.api.get(key)
         if found is None:
-            found = self.api[key] = Series(MILLISECOND_BOUNDS)
+            found = self.api[key] = Series(MILLISECOND_BOUNDS, samples=self.samples)
         return found
 
     def variant_series(self, endpoint_name: str, variant_name: str) -> Series:
@@ -48,7 +53,7 @@ class Metrics:
         key = (endpoint_name, variant_name)
         found = self.variants.get(key)
         if found is None:
-            found = self.variants[key] = Series(MICROSECOND_BOUNDS)
+            found = self.variants[key] = Series(MICROSECOND_BOUNDS, samples=self.samples)
         return found
 
     def snapshot(self) -> Snapshot:
