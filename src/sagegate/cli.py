@@ -95,6 +95,8 @@ def serve_options(
     region: str | None,
     access_log: Path | None = None,
     policy: Path | None = None,
+    metrics_emf: Path | None = None,
+    metrics_emf_period: float = 1.0,
 ) -> ServeOptions:
     """The command line's choices as one ServeOptions."""
     from sagegate.gateway.assemble import ServeOptions
@@ -109,6 +111,8 @@ def serve_options(
         stage_variables=_pairs(stage_variables, "--stage-variable"),
         endpoints=_pairs(endpoints, "--endpoint"),
         parameters=_pairs(parameters, "--parameter"),
+        metrics_emf=str(metrics_emf.absolute()) if metrics_emf else None,
+        metrics_emf_period=metrics_emf_period,
     )
 
 
@@ -127,6 +131,24 @@ def serve_options(
     help="An IAM policy document limiting execute-api:Invoke by resource ARN.",
 )
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--metrics-emf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help=(
+        "Also append the metrics to FILE as CloudWatch Embedded Metric Format lines "
+        "(AWS/ApiGateway, AWS/SageMaker), one per method and endpoint variant that served "
+        "requests, every --metrics-emf-period seconds and at shutdown."
+    ),
+)
+@click.option(
+    "--metrics-emf-period",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    metavar="SECONDS",
+    help="Seconds between two flushes of --metrics-emf.",
+)
 @click.option(
     "--console-host",
     "console_hosts",
@@ -153,6 +175,8 @@ def serve(
     access_log: Path | None,
     policy: Path | None,
     workers: int,
+    metrics_emf: Path | None,
+    metrics_emf_period: float,
     console_hosts: tuple[str, ...],
     sigv4_literal_form: bool,
     **choices: Any,
@@ -166,7 +190,14 @@ def serve(
     from sagegate.gateway.serve import run
 
     try:
-        options = serve_options(spec, access_log=access_log, policy=policy, **choices)
+        options = serve_options(
+            spec,
+            access_log=access_log,
+            policy=policy,
+            metrics_emf=metrics_emf,
+            metrics_emf_period=metrics_emf_period,
+            **choices,
+        )
         options = replace(
             options, sigv4_literal_form=sigv4_literal_form, console_hosts=list(console_hosts)
         )

@@ -14,6 +14,9 @@ from sagegate.endpoint.handler import ModelLoadError
 from sagegate.endpoint.host import EndpointHost, check_endpoint_name
 from sagegate.endpoint.multimodel import MultiModel
 from sagegate.endpoint.server import create_app
+from sagegate.metrics.emf import DEFAULT_PERIOD_S, EmfFileError, EmfFlusher, EmfWriter
+from sagegate.metrics.emf import check_writable as check_emf_writable
+from sagegate.metrics.registry import Metrics
 from sagegate.server_settings import UVICORN_SETTINGS
 from sagegate.sigv4 import Identity, SigV4Verifier, StaticIdentityStore
 
@@ -151,6 +154,24 @@ def endpoint() -> None:
 )
 @click.option("--access-key", help="The access key allowed to call (turns SigV4 on).")
 @click.option("--secret-key", help="Its secret key.")
+@click.option(
+    "--metrics-emf",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help=(
+        "Also append the invocation metrics to FILE as CloudWatch Embedded Metric Format "
+        "lines (AWS/SageMaker), one per endpoint variant that served invocations, every "
+        "--metrics-emf-period seconds and at shutdown."
+    ),
+)
+@click.option(
+    "--metrics-emf-period",
+    default=DEFAULT_PERIOD_S,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    metavar="SECONDS",
+    help="Seconds between two flushes of --metrics-emf.",
+)
 def serve(
     model_dir: Path | None,
     name: str | None,
@@ -164,13 +185,28 @@ def serve(
     verify_sigv4: bool,
     access_key: str | None,
     secret_key: str | None,
+    metrics_emf: Path | None,
+    metrics_emf_period: float,
 ) -> None:
     """Serve SageMaker model directories as endpoints that boto3 can invoke unchanged."""
     import uvicorn
 
     endpoints = _endpoints(_multi_model(model_dir, multi_model, max_loaded_models), name, models)
     identities, source = _identities(verify_sigv4, access_key, secret_key)
-    runtime = EndpointHost(endpoints, invocation_timeout=timeout, region=region)
+    if metrics_emf is not None:
+        try:
+            check_emf_writable(str(metrics_emf))
+        except EmfFileError as exc:
+            click.echo(f"Error: {exc}", err=True)  # one line, as `serve` refuses a definition
+            sys.exit(2)
+    # With --metrics-emf the series keep each period's latencies for the EMF lines.
+    metrics = Metrics(samples=metrics_emf is not None)
+    runtime = EndpointHost(endpoints, invocation_timeout=timeout, region=region, metrics=metrics)
+    emf = (
+        EmfFlusher(EmfWriter(metrics, str(metrics_emf)), metrics_emf_period)
+        if metrics_emf is not None
+        else None
+    )
     verifier = (
         SigV4Verifier(StaticIdentityStore(identities), service="sagemaker", region=region)
         if identities
@@ -192,9 +228,11 @@ def serve(
         click.echo(
             f"SigV4: verified (service sagemaker, region {region}); caller: {keys} [{source}]"
         )
+    if metrics_emf is not None:
+        click.echo(f"Metrics: CloudWatch EMF lines appended to {metrics_emf}")
     click.echo("Loading models in the background; /ping answers 503 until they are loaded.")
     config = uvicorn.Config(
-        create_app(runtime, verifier=verifier),
+        create_app(runtime, verifier=verifier, emf=emf),
         host=host,
         port=port,
         log_level="warning",

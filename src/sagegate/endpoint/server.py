@@ -26,6 +26,7 @@ from sagegate.endpoint.host import MAX_BODY_BYTES, EndpointHost
 from sagegate.endpoint.response import InvocationResponse
 from sagegate.endpoint.streaming import InvocationStream
 from sagegate.metrics import exposition
+from sagegate.metrics.emf import EmfFlusher
 from sagegate.sigv4 import SignedRequest, SigV4Error, SigV4Verifier
 
 logger = logging.getLogger("sagegate.endpoint")
@@ -118,9 +119,12 @@ def _sigv4_error(exc: SigV4Error) -> errors.RuntimeServiceError:
 class _App:
     """The ASGI callable; see ``create_app``."""
 
-    def __init__(self, host: EndpointHost, verifier: SigV4Verifier | None) -> None:
+    def __init__(
+        self, host: EndpointHost, verifier: SigV4Verifier | None, emf: EmfFlusher | None
+    ) -> None:
         self.host = host
         self.verifier = verifier
+        self.emf = emf
         self._request_id = host.new_request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -144,8 +148,12 @@ class _App:
             if message["type"] == "lifespan.startup":
                 # Models load in the background, so /ping and ModelNotReadyException are real.
                 self.host.start_loading()
+                if self.emf is not None:
+                    await self.emf.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.emf is not None:
+                    await self.emf.stop()  # the last period: every request has been answered
                 self.host.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -243,11 +251,17 @@ def _method_not_allowed(allow: str, request_id: str) -> InvocationResponse:
     return InvocationResponse(405, [*response.headers, ("Allow", allow)], response.body)
 
 
-def create_app(host: EndpointHost, *, verifier: SigV4Verifier | None = None) -> ASGIApp:
+def create_app(
+    host: EndpointHost,
+    *,
+    verifier: SigV4Verifier | None = None,
+    emf: EmfFlusher | None = None,
+) -> ASGIApp:
     """The ASGI app serving `host`.
 
     With a `verifier` (service ``sagemaker``), InvokeEndpoint requests must be SigV4-signed
     by one of its identities; without one, signatures are ignored. The lifespan startup
-    begins loading the models in the background; shutdown releases the worker threads.
+    begins loading the models in the background (and `emf`'s timer, `--metrics-emf`);
+    shutdown writes the last EMF period and releases the worker threads.
     """
-    return _App(host, verifier)
+    return _App(host, verifier, emf)

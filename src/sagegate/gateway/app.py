@@ -74,6 +74,19 @@ class ConsoleApp(Protocol):
         """End its background work and open streams (the server is stopping)."""
 
 
+class MetricsFlusher(Protocol):
+    """What writes the metrics out on a timer beside the API (`metrics.emf.EmfFlusher`)."""
+
+    async def start(self) -> None:
+        """Begin the timer (the server has started)."""
+
+    async def stop(self) -> None:
+        """End the timer and write the last period (every request has been answered)."""
+
+    def flush(self) -> None:
+        """Write now (a forced exit, which runs no shutdown)."""
+
+
 @dataclass(slots=True)
 class GatewaySettings:
     """What the local gateway needs beyond the spec."""
@@ -168,6 +181,8 @@ class Gateway:
         self._unrouted = self.metrics.api_series(api_name(api.name, api.id), self.stage, "", "")
         #: The console, when one is served beside the API (`webconsole.WebConsole`).
         self.console: ConsoleApp | None = None
+        #: Writes the metrics out periodically (`--metrics-emf`), when asked for.
+        self.emf: MetricsFlusher | None = None
         #: The latest requests, for the console to describe (None: no console).
         self.recent: deque[Invocation] | None = None
         #: Every method, served or not, as the banner and the console list them.
@@ -276,6 +291,8 @@ class Gateway:
             await target.start()
         if self.console is not None:
             await self.console.start()
+        if self.emf is not None:
+            await self.emf.start()
         if self.settings.freeze_startup_objects:
             # Everything made at start-up (compiled templates, the model, botocore's tables)
             # lives as long as the server: moving it out of the collector's reach keeps full
@@ -285,9 +302,12 @@ class Gateway:
             notify_ready()
 
     async def shutdown(self) -> None:
-        """Stop the console, close the targets and HTTP pools, and flush the access log."""
+        """Stop the console, write the last metrics period, close the targets and HTTP pools,
+        and flush the access log."""
         if self.console is not None:
             await self.console.stop()
+        if self.emf is not None:
+            await self.emf.stop()
         for target in self._distinct_targets():
             await target.close()
         await self.http_clients.close()

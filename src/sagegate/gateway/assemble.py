@@ -213,6 +213,9 @@ class ServeOptions:
     sigv4_literal_form: bool = False
     # Who may open the console beside loopback clients (addresses, networks, or "*").
     console_hosts: list[str] = field(default_factory=list)
+    # `--metrics-emf FILE` (absolute) and its period in seconds.
+    metrics_emf: str | None = None
+    metrics_emf_period: float = 1.0
 
     def to_env(self) -> str:
         """Serialised for SAGEGATE_SERVE_CONFIG."""
@@ -275,13 +278,15 @@ def build_gateway(
     server_process: bool = False,
     sigv4_literal_form: bool = False,
     run_dir: Path | None = None,
+    metrics: Metrics | None = None,
 ) -> Gateway:
     """A gateway for the API (a loaded file, or a spec) with its targets; nothing is started.
 
     `target` serves every endpoint name, `targets` names one per endpoint (tests hand in
     their own); otherwise every name is bound from `endpoints`, the spec and the default
     model. `run_dir` is the directory `serve --workers N` shares between its workers: the
-    limits then hold for all of them.
+    limits then hold for all of them. `metrics`: the series to record into (default: new
+    ones that keep no samples).
     """
     env = os.environ if environ is None else environ
     region = region or region_from(env)
@@ -291,7 +296,7 @@ def build_gateway(
         loaded = source
     if target is not None:
         targets = every_name(target, loaded.api)
-    metrics = Metrics()
+    metrics = metrics if metrics is not None else Metrics()
     settings = GatewaySettings(
         metrics=metrics,
         limits=SharedLimits(run_dir) if run_dir is not None else None,

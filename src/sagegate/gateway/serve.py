@@ -38,6 +38,7 @@ from sagegate.gateway.ready import ReadyWatch
 from sagegate.gateway.run_dir import RUN_DIR_ENV
 from sagegate.gateway.webconsole.access import ConsoleAccess
 from sagegate.identities import LocalIdentities, load_identities
+from sagegate.metrics.emf import EmfFileError, check_writable
 from sagegate.server_settings import UVICORN_SETTINGS
 from sagegate.spec import SpecError
 
@@ -109,6 +110,8 @@ def banner(
     region: str,
     *,
     literal_form: bool = False,
+    metrics_emf: str | None = None,
+    metrics_emf_period: float = 1.0,
 ) -> str:
     """What `serve` prints at start: the routes, who may call, and a command that works."""
     api = loaded.api
@@ -169,6 +172,11 @@ def banner(
         lines.append(f"  try:       {command}")
         if placeholders:
             lines.append(f"             (replace {', '.join(placeholders)} with real values)")
+    if metrics_emf is not None:
+        lines.append(
+            f"  metrics:   CloudWatch EMF lines appended to {metrics_emf} "
+            f"(every {metrics_emf_period:g} s and at shutdown)"
+        )
     lines.append(f"  build:     {native.STATUS}")
     lines.append("  Ctrl-C stops (in-flight requests finish first).")
     # At the start of its line, for scripts that look for it.
@@ -221,11 +229,14 @@ class _Server(uvicorn.Server):
 
 
 def _flush_access_log(app: object) -> None:
-    """Flush the gateway's access log, looking through uvicorn's middleware wrappers."""
+    """Flush the gateway's access log and EMF metrics, looking through uvicorn's middleware
+    wrappers."""
     for _ in range(8):
         if isinstance(app, Gateway):
             if app.access_log is not None:
                 app.access_log.flush()
+            if app.emf is not None:
+                app.emf.flush()
             return
         app = getattr(app, "app", None)
 
@@ -236,6 +247,11 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
     options = replace(options, region=region)
     loaded = load(options.spec_path, options.load_options())
     read_policy(options.policy_path)  # refuse a bad policy before starting
+    if options.metrics_emf is not None:
+        try:
+            check_writable(options.metrics_emf)  # refuse an unwritable file before starting
+        except EmfFileError as exc:
+            raise SpecError(str(exc)) from None
     try:
         ConsoleAccess(options.console_hosts)  # refuse a bad --console-host before starting
     except ValueError as exc:
@@ -256,6 +272,8 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
             identities,
             region,
             literal_form=options.sigv4_literal_form,
+            metrics_emf=options.metrics_emf,
+            metrics_emf_period=options.metrics_emf_period,
         ),
         markup=False,
     )

@@ -17,6 +17,8 @@ from sagegate.gateway.run_dir import RunDir, run_dir_from_env
 from sagegate.gateway.webconsole import WebConsole
 from sagegate.gateway.webconsole.access import ConsoleAccess
 from sagegate.identities import load_identities
+from sagegate.metrics.emf import EmfFlusher, EmfWriter
+from sagegate.metrics.registry import Metrics
 
 
 def open_access_log(path: str | None) -> TextIO:
@@ -32,6 +34,8 @@ def create_app() -> Gateway:
     loaded = load(options.spec_path, options.load_options())
     identities = load_identities() if loaded.api.uses_authorization("AWS_IAM") else None
     shared = run_dir_from_env()
+    # With --metrics-emf the series keep each period's latencies for the EMF lines.
+    metrics = Metrics(samples=options.metrics_emf is not None)
     gateway = build_gateway(
         loaded,
         identities=identities.store if identities is not None else None,
@@ -42,7 +46,13 @@ def create_app() -> Gateway:
         server_process=True,
         sigv4_literal_form=options.sigv4_literal_form,
         run_dir=shared,
+        metrics=metrics,
     )
+    if options.metrics_emf is not None:
+        # Every worker appends its own lines (its own requests) to the same file.
+        gateway.emf = EmfFlusher(
+            EmfWriter(metrics, options.metrics_emf), options.metrics_emf_period
+        )
     WebConsole(
         gateway,
         access=ConsoleAccess(options.console_hosts),
