@@ -245,13 +245,13 @@ def run(options: ServeOptions, *, host: str, port: int, workers: int) -> int:
     """Serve until a signal; returns the exit code."""
     region = options.region or region_from_env()
     options = replace(options, region=region)
-    loaded = load(options.spec_path, options.load_options())
-    read_policy(options.policy_path)  # refuse a bad policy before starting
     if options.metrics_emf is not None:
         try:
-            check_writable(options.metrics_emf)  # refuse an unwritable file before starting
+            check_writable(options.metrics_emf)  # refuse an unwritable file before loading
         except EmfFileError as exc:
             raise SpecError(str(exc)) from None
+    loaded = load(options.spec_path, options.load_options())
+    read_policy(options.policy_path)  # refuse a bad policy before starting
     try:
         ConsoleAccess(options.console_hosts)  # refuse a bad --console-host before starting
     except ValueError as exc:

@@ -76,8 +76,6 @@ def check_writable(path: str) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise EmfFileError(f"--metrics-emf {path}: cannot write: {reason}") from None
-    if os.path.isdir(path):  # pragma: no cover - O_WRONLY on a directory already fails
-        raise EmfFileError(f"--metrics-emf {path}: is a directory")
 
 
 @dataclass(frozen=True, slots=True)
