@@ -27,6 +27,7 @@ UNITS = [
     "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
 ]  # fmt: skip
 
+_NAME = {"type": "string", "minLength": 1, "maxLength": 1024}
 EMF_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -64,7 +65,7 @@ EMF_SCHEMA: dict[str, Any] = {
                                     "required": ["Name"],
                                     "additionalProperties": False,
                                     "properties": {
-                                        "Name": {"type": "string", "minLength": 1, "maxLength": 1024},
+                                        "Name": _NAME,
                                         "Unit": {"enum": UNITS},
                                         "StorageResolution": {"enum": [1, 60]},
                                     },
