@@ -76,6 +76,7 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
     metrics = document["metrics"]
     assert 0 < metrics["record_us"] < metrics["prometheus_client_us"]
     assert metrics["bucket_shared_us"] > 0 and metrics["quota_shared_us"] > 0
+    assert metrics["record_samples_us"] > 0 and metrics["emf_flush_us"] > 0
     # The pure-Python build always, and first the compiled one when this tree has a current one.
     builds = [figures["build"] for figures in document["in_process"]]
     compiled = native.RUNNING.startswith("compiled")
