@@ -65,13 +65,17 @@ lint: $(VENV)/.installed-dev
 	@# Each example is a project of its own (two of them have a code/inference.py).
 	for example in examples/*.py examples/*/; do $(BIN)/mypy --strict "$$example" || exit 1; done
 
+# pytest-xdist: one test process per core (the tests bind ephemeral loopback ports and
+# private temporary directories, so they run side by side).
+PYTEST_ARGS ?= -n auto
+
 unit: $(VENV)/.installed-dev native
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The compiled modules' tests again, on their pure-Python sources (the slow end-to-end ones,
 # a CDK synthesis, a browser, minute-long loads, run once, in `unit`).
 unit-pure: $(VENV)/.installed-dev
-	SAGEGATE_PURE=1 $(BIN)/pytest -m "not slow" $(PURE_TESTS)
+	SAGEGATE_PURE=1 $(BIN)/pytest $(PYTEST_ARGS) -m "not slow" $(PURE_TESTS)
 
 test: lint unit unit-pure
 
