@@ -30,8 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import ceiling
-from bench import wrk
+from bench import ceiling, wrk
 from bench.loadgen import LoadJob, LoadResult, run_in_subprocess
 from bench.scenarios import (
     REGION,
@@ -52,7 +51,7 @@ MECHANISMS: dict[str, tuple[str, ...]] = {
     "client": ("none", "aiohttp-client"),
 }
 
-THREAD_MODEL_SCRIPT = '''"""The default model's hooks without SAGEGATE_INLINE_MAX_BYTES: predictions on threads."""
+THREAD_MODEL_SCRIPT = '''"""The default model's hooks, no SAGEGATE_INLINE_MAX_BYTES: on threads."""
 from sagegate.models.movielens.serving import input_fn, model_fn, output_fn, predict_fn
 
 __all__ = ["input_fn", "model_fn", "output_fn", "predict_fn"]
@@ -242,9 +241,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"{_median([b.cpu_us / a.cpu_us for b, a in pairs]):.3f}x"
             )
     if args.mechanism == "protocol":
-        ratio: Callable[[str], float] = lambda v: (
-            summary[v, "gateway"]["rps"] / summary[v, "ceiling"]["rps"]
-        )
+
+        def ratio(v: str) -> float:
+            return summary[v, "gateway"]["rps"] / summary[v, "ceiling"]["rps"]
+
         for variant in variants:
             headline = [
                 g.result.rps / c.result.rps

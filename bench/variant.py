@@ -16,6 +16,7 @@ the compiled build and in pure Python.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import runpy
 import sys
 from collections.abc import Callable, Mapping
@@ -62,10 +63,8 @@ def _threadsafe_workers() -> None:
             future.set_exception(error)
 
     def _deliver(self: Any, loop: asyncio.AbstractEventLoop, done: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(_set, done)
-        except RuntimeError:
-            pass
 
     cls: Any = workers.PredictionWorkers
     cls._deliver = _deliver
@@ -87,9 +86,7 @@ def _aiohttp_client() -> None:
 
         async def start(self) -> None:
             if self._session is None:
-                connector = aiohttp.TCPConnector(
-                    limit=256, keepalive_timeout=30, ttl_dns_cache=300
-                )
+                connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
                 self._session = aiohttp.ClientSession(
                     connector=connector,
                     timeout=aiohttp.ClientTimeout(total=None),
@@ -127,7 +124,7 @@ def _aiohttp_client() -> None:
         def describe(self) -> str:
             return f"container at {self.url}/invocations (aiohttp)"
 
-    assemble.ContainerTarget = AiohttpContainerTarget  # type: ignore[misc,assignment]
+    setattr(assemble, "ContainerTarget", AiohttpContainerTarget)  # noqa: B010 (a class mypy would refuse here)
 
 
 _PATCHES: dict[str, Callable[[], None]] = {
