@@ -15,4 +15,7 @@ competes with the server for the CPU. Modules, one concern each:
     model      the default model's figures (pairs/s in a batch, µs for a 3-item request)
     report     the printed tables and bench/results/latest.json
     plot       bench/results/latest.png
+    ab         A/B of a hot-path mechanism against its simple or standard form, interleaved
+    variant    runs a server with one mechanism swapped (the B sides of `ab`)
+    vtl        the two VTL engines on the default API's templates
 """

@@ -2,7 +2,8 @@
 
 Why not aiohttp: in front of a `sagegate endpoint serve` process, aiohttp's per-request Python
 work (ClientSession._request, yarl URLs, multidicts, request/response objects, trace signals,
-timers, connector bookkeeping) cost the gateway ~85-100 µs of CPU per request; this client is
+timers, connector bookkeeping) made the gateway serve 0.80x the requests per second at 1.5x
+the CPU per request (`python -m bench.ab client`, docs/ARCHITECTURE.md); this client is
 asyncio Protocols and `httptools.HttpResponseParser` (llhttp, the parser uvicorn uses), and
 does only what the integration needs: POST a body, read the whole answer.
 
