@@ -15,9 +15,9 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.lexical import EscapedReference
+from sagegate.gateway.vtl.lexical import BreakDirective, EscapedReference
 from sagegate.gateway.vtl.methods import STRING_METHODS
-from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope
+from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope, links_scopes
 from sagegate.gateway.vtl.tree import (
     LOOP_NAMES,
     condition_expression,
@@ -87,6 +87,14 @@ class Generator:
         # The (index, total) temporaries of the loop whose `$foreach` members are computed
         # in place (see static_foreach); None where `$foreach` is a real ForeachScope.
         self.foreach_binding: tuple[str, str] | None = None
+        # How many generated `for` loops enclose the code being emitted (a bare #break is a
+        # Python `break` inside one, the end of the render outside all).
+        self.loop_depth = 0
+        # The template's root output (what a #break outside any loop returns).
+        self.root_output: _Output | None = None
+        # Whether loops make LinkedForeachScopes (semantics.links_scopes) and catch
+        # `#break($scope)`s: decided once per template, so others' code stays as it was.
+        self.linked = False
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -130,7 +138,9 @@ class Generator:
         self.tracked = roots_written_through(root) - set(GLOBAL_NAMES)
         self.host_objects = set(GLOBAL_METHODS) - names_written(root)
         self.written = names_written(root) | set(GLOBAL_NAMES)
+        self.linked = links_scopes(root)
         output = self.new_output()
+        self.root_output = output
         self.block(root.block, output)
         self.emit(f"return {self.joined(output)}")
         body = self.lines
@@ -186,8 +196,22 @@ class Generator:
             self.uses_stop = True
             self.emit(f"if {output.stop} < 0:")
             self.emit(f"    {output.stop} = len({output.buffer})")
+        elif isinstance(node, BreakDirective):
+            self.break_directive(node)
         else:
             raise Unsupported(type(node).__name__)
+
+    def break_directive(self, node: BreakDirective) -> None:
+        """#break: the innermost loop's Python `break`, or the render's end outside loops;
+        #break($scope): `_break_to` raises the BreakCommand the scope's loop catches."""
+        if node.argument is not None:
+            scope = self.value(node.argument)
+            self.emit(f"_break_to({scope}, {node.argument.my_text()!r})")
+        elif self.loop_depth:
+            self.emit("break")
+        else:
+            assert self.root_output is not None
+            self.emit(f"return {self.joined(self.root_output)}")
 
     def _writes_nothing(self, node: Any) -> bool:
         """A reference that is always null, e.g. `$esc.newline` (Velocity tools API Gateway
@@ -276,13 +300,14 @@ class Generator:
         self.depth += 1
         # $foreach and friends are only worth making when the body names them.
         names = [node.loop_var_name, *self._loop_names_read(node)]
-        static = self.static_foreach(node)
+        static = not self.linked and self.static_foreach(node)
         if static:
             names.remove("foreach")  # never a variable: its members are computed in place
         saved = {name: self.temp() for name in dict.fromkeys(names)}
         for name, temp in saved.items():
             self.emit(f"{temp} = {self.variable(name)}")
         index, item, total = self.temp(), self.temp(), self.temp()
+        owner = self.constant(node, "loop") if self.linked else ""
         self.emit(f"{total} = len({items})")
         self.emit(f"for {index}, {item} in enumerate({items}):")
         self.depth += 1
@@ -293,11 +318,32 @@ class Generator:
                 self.emit(f"{self.variable(name)} = {_static_member(member, index, total)}")
         elif len(names) > 1:
             scope = self.temp()
-            self.emit(f"{scope} = _Scope({index}, {total})")
+            if self.linked:
+                previous = saved.get("foreach", "None")
+                self.emit(f"{scope} = _LinkedScope({index}, {total}, {owner}, {previous})")
+            else:
+                self.emit(f"{scope} = _Scope({index}, {total})")
             for name in names[1:]:
                 self.emit(f"{self.variable(name)} = {_scope_member(name, scope)}")
         outer, self.foreach_binding = self.foreach_binding, (index, total) if static else None
-        self.block(node.block, output)
+        self.loop_depth += 1
+        if self.linked:
+            # Foreach.render (1.7, lines 423-435): a #break($scope) for this loop ends it,
+            # any other goes on out once the loop variables are put back.
+            self.emit("try:")
+            self.depth += 1
+            self.block(node.block, output)
+            self.emit("pass")
+            self.depth -= 1
+            self.emit("except _BreakCommand as command:")
+            self.emit(f"    if command.owner is not {owner}:")
+            for name, temp in saved.items():
+                self.emit(f"        {self.variable(name)} = {temp}")
+            self.emit("        raise")
+            self.emit("    break")
+        else:
+            self.block(node.block, output)
+        self.loop_depth -= 1
         self.foreach_binding = outer
         self.emit("pass")
         self.depth -= 1

@@ -17,7 +17,13 @@ from airspeed import operators as av
 from sagegate.gateway.vtl import values
 from sagegate.gateway.vtl.codegen import UNSET, Generator, Unsupported
 from sagegate.gateway.vtl.methods import call_method, get_index, get_property
-from sagegate.gateway.vtl.semantics import ForeachScope, range_list
+from sagegate.gateway.vtl.semantics import (
+    BreakCommand,
+    ForeachScope,
+    LinkedForeachScope,
+    break_to,
+    range_list,
+)
 
 CompiledRender = Callable[[Any, Any, Any, Any], str]
 
@@ -42,6 +48,9 @@ _HELPERS: dict[str, Any] = {
     "_iterate": values.iterate,
     "_range": range_list,
     "_Scope": ForeachScope,
+    "_LinkedScope": LinkedForeachScope,
+    "_BreakCommand": BreakCommand,
+    "_break_to": break_to,
     "_UNSET": UNSET,
     "_LISTS": (list, values.JsonArray),
 }

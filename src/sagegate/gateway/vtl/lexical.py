@@ -16,6 +16,8 @@ four things airspeed settles otherwise. `apply` rewrites a freshly parsed tree o
 - Backslashes before a reference (`\\$foo`, `\\\\${foo}`, `\\$!foo`) follow ASTReference's
   escaping, not airspeed's (see `EscapedReference`); backslashes before a `$` that starts no
   reference are plain text.
+- `#break` is a directive (airspeed has none: it parses `#break` as text, `#break(...)` as a
+  macro call); see `BreakDirective`.
 
 Velocity 1.7's grammar: https://github.com/apache/velocity-engine/blob/1.7/src/parser/Parser.jjt
 User guide, "Escaping Valid VTL References":
@@ -42,6 +44,11 @@ _AFTER_BLOCK_COMMENT = re.compile(r"\*#([ \t]*\n)\Z")
 # What Velocity's `)` and `#else` tokens take after them: `((" "|"\t")* ("\n"|"\r"|"\r\n"))?`.
 _REST_OF_LINE = re.compile(r"[ \t]*(?:\r\n?|\n)")
 _BLANKS = re.compile(r"[ \t]*")
+# What Velocity's directive token reads after `#`: `<WORD>` is `(<LETTER>|"_"|"@")
+# (<DIRECTIVE_CHAR>)*` with DIRECTIVE_CHAR `[a-zA-Z0-9_@]`, or `<BRACKETED_WORD>` `{word}`
+# (Parser.jjt, 1.7: lines 1093-1095). So `#break.` and `#break-x` are #break followed by text,
+# `#breakfast` and `#break_x` other words (unknown directives, printed as they are).
+_BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}")
 
 
 def _text_of(raw: str) -> str:
@@ -92,6 +99,23 @@ class EscapedReference(av._Element):  # type: ignore[misc]
             self.when_null = half
 
 
+class BreakDirective(av._Element):  # type: ignore[misc]
+    """Velocity 1.7's `#break`, `#{break}` or `#break($scope)` (directive/Break.java).
+
+    `argument` is the scope's Value, or None for a bare `#break`, which stops the innermost
+    running scope: the innermost #foreach, or the template itself (API Gateway has no #parse,
+    #evaluate, #define or macros to be scopes). `semantics.adapt` gives it its renderer;
+    `codegen` compiles the same rule.
+    """
+
+    def __init__(self, source: av._Element, start: int, end: int, argument: Any) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = start
+        self.end = end
+        self.argument = argument
+
+
 def apply(root: av.TemplateBody) -> None:
     """Rewrite every block of a parsed template (in place) to Velocity 1.7's lexical rules."""
     done: list[av.Block] = []  # kept alive, so their ids stay theirs
@@ -111,7 +135,7 @@ def apply(root: av.TemplateBody) -> None:
             children = _split_comments(_escape(block))
             if id(block) in after_line_end:
                 _drop_rest_of_line(children, block.start)
-            block.children = _swallow_blanks_before_set(children)
+            block.children = _break_directives(_swallow_blanks_before_set(children))
 
 
 def _escape(block: av.Block) -> list[Any]:
@@ -210,4 +234,51 @@ def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
     return children
 
 
-__all__ = ["EscapedReference", "apply"]
+def _break_directives(children: list[Any]) -> list[Any]:
+    """Each `#break` airspeed left as text or took for a macro call made a BreakDirective."""
+    result: list[Any] = []
+    index = 0
+    while index < len(children):
+        child = children[index]
+        index += 1
+        if isinstance(child, av.MacroCall):
+            result.append(_break_call(child) or child)
+            continue
+        following = children[index] if index < len(children) else None
+        if (
+            type(child) is not av.FallthroughHashText
+            or child.text != "#"
+            or not isinstance(following, av.Text)
+            or following.text != following.my_text()  # an escape or a rewrite: leave it
+        ):
+            result.append(child)
+            continue
+        word = _BREAK_WORD.match(following.text)
+        if word is None:
+            result.append(child)
+            continue
+        end = following.start + word.end()
+        result.append(BreakDirective(child, child.start, end, None))
+        index += 1
+        if end < following.end:
+            result.append(TextPiece(following, end, following.end))
+    return result
+
+
+def _break_call(call: av.MacroCall) -> BreakDirective | None:
+    """`#break(...)`, which airspeed parsed as a macro call; None for any other call.
+
+    Velocity's names are case-sensitive (`#BREAK($x)` is an unknown directive, printed).
+    More than one argument fails Break.init (1.7: Break.java lines 79-84), which runs when
+    the template is initialised: here, a template that does not load.
+    """
+    name = call.my_text()[1:].split("(", 1)[0].rstrip(" \t")
+    if name != "break":
+        return None
+    if len(call.args) > 1:
+        raise av.TemplateSyntaxError(call, "#break takes at most one scope argument")
+    argument = call.args[0] if call.args else None
+    return BreakDirective(call, call.start, call.end, argument)
+
+
+__all__ = ["BreakDirective", "EscapedReference", "apply"]

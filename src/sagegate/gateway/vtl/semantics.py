@@ -10,12 +10,13 @@ and airspeed's module stays untouched for other users.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from airspeed import operators as av
 
 from sagegate.gateway.vtl import lexical, values
 from sagegate.gateway.vtl.methods import call_method, get_index, get_property
+from sagegate.gateway.vtl.tree import elements
 
 # API Gateway caps #foreach at 1,000 iterations. It runs Velocity 1.7, whose
 # `directive.foreach.maxloops` ends the loop silently at the cap (Foreach.render checks
@@ -56,6 +57,7 @@ _BY_AIRSPEED_FUNCTION = {
 def adapt(root: av.TemplateBody) -> None:
     """Give every node of the parsed template API Gateway's semantics (in place)."""
     lexical.apply(root)
+    linked = links_scopes(root)
     seen: set[int] = set()
     stack: list[Any] = [root]
     while stack:
@@ -70,14 +72,14 @@ def adapt(root: av.TemplateBody) -> None:
         if not isinstance(node, av._Element) or id(node) in seen:
             continue
         seen.add(id(node))
-        _adapt_node(node)
+        _adapt_node(node, linked)
         for value in vars(node).values():
             # Some nodes keep a child only as a bound method (ParenthesizedExpression
             # stores `calculate = expression.calculate`): reach the child through it.
             stack.append(getattr(value, "__self__", value))
 
 
-def _adapt_node(node: av._Element) -> None:
+def _adapt_node(node: av._Element, linked: bool) -> None:
     if isinstance(node, av.NameOrCall):
         _adapt_name_or_call(node)
     elif isinstance(node, av.SubExpression):
@@ -87,7 +89,9 @@ def _adapt_node(node: av._Element) -> None:
     elif isinstance(node, lexical.EscapedReference):
         node.evaluate_raw = _escaped_renderer(node)
     elif isinstance(node, av.ForeachDirective):
-        node.evaluate_raw = _foreach_renderer(node)
+        node.evaluate_raw = _foreach_renderer(node, linked)
+    elif isinstance(node, lexical.BreakDirective):
+        node.evaluate_raw = _break_renderer(node)
     elif isinstance(node, av.BinaryOperator):
         node.apply_to = _BY_AIRSPEED_FUNCTION[id(node.apply_to)]
     elif isinstance(node, av.Condition):
@@ -214,11 +218,83 @@ class ForeachScope(values.VtlObject):
         return getattr(self, name) if name in self.vtl_members else None
 
 
+class LinkedForeachScope(ForeachScope):
+    """A ForeachScope that also knows its loop (`owner`, what `#break($foreach)` stops) and
+    the `$foreach` it hid (`$foreach.parent`, when that was a scope: Scope.java's constructor).
+
+    Used instead of ForeachScope in a template that can tell them apart (`links_scopes`), so
+    loops elsewhere pay nothing for the links.
+    """
+
+    __slots__ = ("owner", "parent")
+    vtl_members = ForeachScope.vtl_members | {"parent", "topmost"}
+
+    def __init__(self, index: int, total: int, owner: Any, previous: Any) -> None:
+        super().__init__(index, total)
+        self.owner = owner
+        self.parent = previous if isinstance(previous, LinkedForeachScope) else None
+
+    @property
+    def topmost(self) -> LinkedForeachScope:
+        """The outermost enclosing loop's scope (Scope.getTopmost)."""
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+class BreakCommand(BaseException):
+    """A running `#break` (Velocity 1.7's StopCommand, which extends Error).
+
+    `owner` is the loop (its ForeachDirective node) a `#break($scope)` stops, None for a
+    bare `#break` (the innermost scope). A BaseException, so airspeed's error wrapping and
+    the `except Exception` clauses between the directive and its loop let it through.
+    """
+
+    def __init__(self, owner: Any) -> None:
+        super().__init__("#break for a #foreach that is not running" if owner else "#break")
+        self.owner = owner
+
+
+def break_to(scope: Any, text: str) -> NoReturn:
+    """`#break(scope)`: stop the loop whose `$foreach` `scope` is (Break.render)."""
+    if isinstance(scope, LinkedForeachScope):
+        raise BreakCommand(scope.owner)
+    # Velocity 1.7 (Break.java, render): "... is not a valid Scope instance", a render error.
+    raise ValueError(f"{text} is not a valid scope for #break")
+
+
+def links_scopes(root: Any) -> bool:
+    """Whether a template needs LinkedForeachScope: it breaks to a named scope, or names
+    `parent` / `topmost` (perhaps `$foreach.parent`) anywhere."""
+    return any(
+        (isinstance(item, lexical.BreakDirective) and item.argument is not None)
+        or (isinstance(item, av.NameOrCall) and item.name in ("parent", "topmost"))
+        for item in elements(root)
+    )
+
+
+def _break_renderer(node: lexical.BreakDirective) -> Callable[[Any, Any, Any], None]:
+    argument = node.argument
+    if argument is None:
+
+        def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+            raise BreakCommand(None)
+
+        return evaluate_raw
+    text = argument.my_text()
+
+    def evaluate_scoped(stream: Any, namespace: Any, loader: Any) -> None:
+        break_to(argument.calculate(namespace, loader), text)
+
+    return evaluate_scoped
+
+
 _LOOP_NAMES = ("foreach", "velocityCount", "velocityHasNext")
 _ABSENT = object()
 
 
-def _foreach_renderer(node: av.ForeachDirective) -> Callable[[Any, Any, Any], None]:
+def _foreach_renderer(node: av.ForeachDirective, linked: bool) -> Callable[[Any, Any, Any], None]:
     loop_var = node.loop_var_name
 
     def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
@@ -231,14 +307,26 @@ def _foreach_renderer(node: av.ForeachDirective) -> Callable[[Any, Any, Any], No
         # the body stays visible after the loop), restoring the previous values after.
         names = (loop_var, *_LOOP_NAMES)
         saved = [dict.get(namespace, name, _ABSENT) for name in names]
+        previous = saved[1]
         try:
             for index, item in enumerate(items):
-                scope = ForeachScope(index, total)
+                scope = (
+                    LinkedForeachScope(index, total, node, previous)
+                    if linked
+                    else ForeachScope(index, total)
+                )
                 dict.__setitem__(namespace, loop_var, item)
                 dict.__setitem__(namespace, "foreach", scope)
                 dict.__setitem__(namespace, "velocityCount", scope.count)
                 dict.__setitem__(namespace, "velocityHasNext", scope.hasNext)
-                node.block.evaluate(stream, namespace, loader)
+                try:
+                    node.block.evaluate(stream, namespace, loader)
+                except BreakCommand as command:
+                    # Foreach.render (1.7, lines 423-435): a #break for this loop, or a bare
+                    # one, ends it; any other goes on out, after the loop variables are put back.
+                    if command.owner is None or command.owner is node:
+                        break
+                    raise
         finally:
             for name, previous in zip(names, saved, strict=True):
                 if previous is _ABSENT:
@@ -249,4 +337,13 @@ def _foreach_renderer(node: av.ForeachDirective) -> Callable[[Any, Any, Any], No
     return evaluate_raw
 
 
-__all__ = ["FOREACH_MAX_ITERATIONS", "ForeachScope", "adapt", "range_list"]
+__all__ = [
+    "FOREACH_MAX_ITERATIONS",
+    "BreakCommand",
+    "ForeachScope",
+    "LinkedForeachScope",
+    "adapt",
+    "break_to",
+    "links_scopes",
+    "range_list",
+]

@@ -14,7 +14,7 @@ from sagegate.gateway.vtl.compiled import CompiledRender, compile_template
 from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.semantics import adapt
+from sagegate.gateway.vtl.semantics import BreakCommand, adapt
 from sagegate.gateway.vtl.tree import names_in
 from sagegate.gateway.vtl.util import UTIL
 from sagegate.gateway.vtl.values import ContextMap, to_text
@@ -136,11 +136,11 @@ class MappingTemplate:
         template = airspeed.Template(source)
         try:
             template.ensure_compiled()
+            adapt(template.root_element)
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(f"mapping template does not parse: {exc}") from exc
         except (airspeed.TemplateError, RecursionError) as exc:
             raise TemplateError(f"mapping template does not parse: {exc}") from exc
-        adapt(template.root_element)
         self._template = template
         self._compiled = compile_template(template.root_element) if engine == "compiled" else None
         # Whether the template can see `$context` / `$stageVariables` at all: a template that
@@ -220,6 +220,8 @@ class MappingTemplate:
             raise
         except Exception as exc:  # any failure inside the template is a render error
             raise TemplateError(f"mapping template failed to render: {exc}") from exc
+        except BreakCommand as exc:  # `#break($scope)` for a loop that is not running
+            raise TemplateError(f"mapping template failed to render: {exc}") from exc
         if context is None:
             return output, _NO_REQUEST_OVERRIDE, _NO_RESPONSE_OVERRIDE
         request_override, response_override = read_overrides(context)
@@ -235,5 +237,10 @@ class MappingTemplate:
             "stageVariables": stage,
         }
         stream = av.StoppableStream()
-        self._template.merge_to(namespace, stream)
+        try:
+            self._template.merge_to(namespace, stream)
+        except BreakCommand as command:
+            if command.owner is not None:
+                raise
+            # A bare #break outside any #foreach stops the template (the root scope).
         return str(stream.getvalue())
