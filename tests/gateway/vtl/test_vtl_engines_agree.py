@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import airspeed
 import pytest
 
 from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError
+from sagegate.gateway.vtl.compiled import generated_source
 from sagegate.gateway.vtl.methods import STRING_METHODS
+from sagegate.gateway.vtl.semantics import adapt
 from sagegate.spec import BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE
 from tests.conformance.test_vtl_vectors import VECTORS, run_vector
 from tests.gateway.vtl.differential import TALLY
@@ -151,6 +154,19 @@ def test_evaluation_order_and_side_effects(source: str) -> None:
         "#foreach($i in [1, 2])#foreach($foreach in [7])$foreach.x#end$foreach.index#end",
         "#foreach($i in [1, 2])#set($foreach = 'z')$foreach.index#end",
         "$util.parseJson('{\"hasNext\": 3}').hasNext $util.parseJson('[4]').get(0)",
+        # #break: bare (a Python break, or the render's end), to a scope (an exception).
+        "#foreach($i in [1, 2])$i#break#end a#break b",
+        "#foreach($i in [1, 2])#foreach($j in [1, 2])$j#break($foreach.parent)#end$i#end.$j",
+        "#foreach($i in [1, 2])#set($f = $foreach)#foreach($j in [1])#break($f)#end$i#end",
+        "#foreach($i in [1, 2])$foreach.parent$foreach.topmost.index#foreach($j in [3])"
+        "$foreach.parent.index$foreach.topmost.count#end#end",
+        "#foreach($i in [1, 2])#if($i == 2)#break($s)#end#set($s = $foreach)$i#end",
+        "#foreach($i in [1, 2])#set($s = $foreach)#end#break($s)",
+        '#foreach($i in [1, 2])$i#set($x = "a#break")#end[$x] #set($y = "b#break")c',
+        "#foreach($i in [1, 2])#set($context.responseOverride.status = 201)#break#end",
+        "#set($foreach = 1)#foreach($i in [1])$foreach.parent#break($foreach.parent)#end",
+        "#foreach($foreach in [1, 2])$foreach.index#break#end",
+        "a#stop b#break c",
     ],
 )
 def test_edge_cases_agree(source: str) -> None:
@@ -178,3 +194,21 @@ def test_string_methods_called_directly_agree(method: str, target: str, argument
     with contextlib.suppress(TemplateError):
         MappingTemplate(source).render(facts())
     assert TALLY.renders > before
+
+
+def test_break_costs_nothing_where_it_is_not_used() -> None:
+    # Decided at load: loops catch #break($scope) and link their scopes only in a template
+    # that breaks to a scope or names .parent/.topmost; a bare #break is a Python break.
+    def source(template: str) -> str:
+        parsed = airspeed.Template(template)
+        parsed.ensure_compiled()
+        adapt(parsed.root_element)
+        return generated_source(parsed.root_element)
+
+    plain = source("#foreach($i in [1, 2])$foreach.index$i#end")
+    assert "try:" not in plain and "_LinkedScope" not in plain
+    bare = source("#foreach($i in [1, 2])$foreach.index$i#break#end#break")
+    assert "try:" not in bare and "_LinkedScope" not in bare
+    assert "        break\n" in bare and "    return ''.join(_o0)\n" in bare
+    scoped = source("#foreach($i in [1, 2])$i#break($foreach)#end")
+    assert "try:" in scoped and "_LinkedScope" in scoped

@@ -151,6 +151,9 @@ statements = st.recursive(
                 "#set($context.requestOverride.header.h = $a)",
                 "#set($m.k = $b)",
                 "#stop",
+                "#break",
+                "#break($foreach)",
+                "#break($foreach.parent)",
                 "## note\n",
             ]
         ),

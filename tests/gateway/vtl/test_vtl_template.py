@@ -197,3 +197,79 @@ def test_non_numeric_status_override_is_an_error() -> None:
 
 def test_stage_variables() -> None:
     assert render("[$stageVariables.a][$stageVariables.b]", stage_variables={"a": "1"}) == "[1][]"
+
+
+# #break, as Velocity 1.7 renders it. Evidence: the 1.7 tag of apache/velocity-engine:
+# src/java/org/apache/velocity/runtime/directive/Break.java (render: a bare #break throws
+# StopCommand() for the nearest scope, #break($scope) stops that scope, any other argument is
+# "not a valid Scope instance"), Foreach.java lines 423-435 (the loop catches the StopCommand
+# meant for it and ends; others go on out after `clean`), Template.java lines 358-368 and
+# RuntimeInstance.java lines 1380-1390 (the root scope ends the template), and the expected
+# outputs marked "1.7 test" below are BreakDirectiveTestCase.java's (testStopForeach).
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#foreach($i in [1,2])$i#break#end", "1"),
+        # 1.7 test: only the innermost, immediate scope stops.
+        ("#foreach($i in [1..5])$i#if($i>2)#break($foreach)#end#end test", "123 test"),
+        (
+            "#foreach($j in [1..2])#foreach($i in [1..5])$i#if($i>2)#break($foreach)#end#end"
+            " test#end",
+            "123 test123 test",
+        ),
+        (
+            "#foreach($i in [1..2])#foreach($j in [2..3])$i$j#if($i+$j==5)"
+            "#break($foreach.parent)#end#end test#end",
+            "1213 test2223",
+        ),
+        ("#foreach($i in [1..10])$i#if($i > 4)#break#end, #end", "1, 2, 3, 4, 5"),
+        ("#foreach($i in [1..5])$i#break #end", "1"),
+        (
+            "#foreach($i in [1..3])#foreach($j in [2..4])#if($i*$j >= 8)#break#end~#end, #end",
+            "~~~, ~~, ~, ",
+        ),
+        # $foreach.hasNext is the iterator's: still true in the iteration that breaks.
+        ("#foreach($i in [1,2,3])$i#if($foreach.hasNext),#end#if($i == 2)#break#end#end", "1,2,"),
+        # #{break} is the same directive (Parser.jjt's BRACKETED_WORD; 1.7 test testStopTemplate).
+        ("a#{break}b", "a"),
+        # Outside any #foreach a bare #break stops the root scope: the template ends.
+        ("a#break b", "a"),
+        ("a #if(true)b#break c#end d", "a b"),
+        # The loop variables are put back when a #break leaves the loop (Foreach.clean).
+        (
+            "#set($i = 'x')#foreach($i in [1])#foreach($j in [2])#break($foreach.parent)#end"
+            "#end[$i]",
+            "[x]",
+        ),
+        # A StopCommand is an Error: a #set's interpolated string does not stop it.
+        ('#foreach($i in [1, 2])$i#set($s = "a#break")#end[$s]', "1[]"),
+        # Not the directive: another word (Parser.jjt: WORD chars are [a-zA-Z0-9_@]), other
+        # case, or escaped (Parser.jjt escapedDirective: `\#break` prints `#break`).
+        ("a #breakfast #break_x", "a #breakfast #break_x"),
+        ("#BREAK($foreach) #Break", "#BREAK($foreach) #Break"),
+        ("a\\#break b", "a#break b"),
+        ("#break.", ""),
+    ],
+)
+def test_break_as_velocity_1_7(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#break($foreach)",  # no loop: $foreach is null, not a scope
+        "#foreach($i in [1])#break($i)#end",
+        "#foreach($i in [1])#break($foreach.parent)#end",  # no outer loop
+        "#foreach($i in [1])#set($s = $foreach)#end#break($s)",  # that loop is not running
+    ],
+)
+def test_break_to_anything_but_a_running_scope_fails_the_render(source: str) -> None:
+    with pytest.raises(TemplateError, match="failed to render"):
+        render(source)
+
+
+def test_break_with_two_arguments_does_not_load() -> None:
+    # Break.init (1.7, lines 79-84) refuses more than one argument.
+    with pytest.raises(TemplateError, match="does not parse"):
+        MappingTemplate("#foreach($i in [1])#break($foreach $foreach)#end")
