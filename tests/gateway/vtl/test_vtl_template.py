@@ -154,6 +154,31 @@ def test_foreach_over_a_map_walks_its_values() -> None:
     assert render("#set($m = {'a': 1, 'b': 2})#foreach($v in $m)$v#end") == "12"
 
 
+# Velocity 1.7 walks arrays, Collections, a Map's values, an Iterator or Enumeration, or
+# whatever has an iterator() method; for anything else (a String, a number, a boolean) its
+# UberspectImpl.getIterator logs "Could not determine type of iterator in #foreach loop" and
+# returns null, and Foreach.render renders nothing; a null list renders nothing either.
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"v": "abc"}', "[]"),
+        ('{"v": 12}', "[]"),
+        ('{"v": 1.5}', "[]"),
+        ('{"v": true}', "[]"),
+        ('{"v": null}', "[]"),
+        ("{}", "[]"),
+        ('{"v": ["a", "b"]}', "[<a><b>]"),
+        ('{"v": {"k": "a", "l": "b"}}', "[<a><b>]"),
+    ],
+)
+def test_foreach_over_what_is_not_a_collection_renders_nothing(body: str, expected: str) -> None:
+    source = "[#foreach($c in $input.path('$.v'))<$c>#end]"
+    facts = RequestFacts(http_method="POST", path="/p", resource_path="/p", stage="dev")
+    for engine in ("compiled", "reference"):
+        template = MappingTemplate(source, engine=engine)
+        assert template.render(facts, body=body).output == expected, engine
+
+
 def test_macro_and_evaluate_print_literally() -> None:
     assert render("#macro(hi $n)Hi $n#end#hi('x')") == "#hi('x')"
     assert render("#evaluate('$x')") == "#evaluate('$x')"
