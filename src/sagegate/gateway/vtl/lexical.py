@@ -48,7 +48,8 @@ _BLANKS = re.compile(r"[ \t]*")
 # (<DIRECTIVE_CHAR>)*` with DIRECTIVE_CHAR `[a-zA-Z0-9_@]`, or `<BRACKETED_WORD>` `{word}`
 # (Parser.jjt, 1.7: lines 1093-1095). So `#break.` and `#break-x` are #break followed by text,
 # `#breakfast` and `#break_x` other words (unknown directives, printed as they are).
-_BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}")
+# airspeed parses `#stop` but not `#{stop}` (StopDirectiveTestCase.java, 1.7: line 45).
+_BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}|(\{stop\})")
 
 
 def _text_of(raw: str) -> str:
@@ -114,6 +115,16 @@ class BreakDirective(av._Element):  # type: ignore[misc]
         self.start = start
         self.end = end
         self.argument = argument
+
+
+class BracketedStop(av.StopDirective):  # type: ignore[misc]
+    """`#{stop}`, which airspeed leaves as text: a StopDirective like `#stop`."""
+
+    def __init__(self, source: av._Element, start: int, end: int) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = start
+        self.end = end
 
 
 def apply(root: av.TemplateBody) -> None:
@@ -235,7 +246,8 @@ def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
 
 
 def _break_directives(children: list[Any]) -> list[Any]:
-    """Each `#break` airspeed left as text or took for a macro call made a BreakDirective."""
+    """Each `#break` airspeed left as text or took for a macro call made a BreakDirective,
+    each `#{stop}` a BracketedStop."""
     result: list[Any] = []
     index = 0
     while index < len(children):
@@ -258,7 +270,10 @@ def _break_directives(children: list[Any]) -> list[Any]:
             result.append(child)
             continue
         end = following.start + word.end()
-        result.append(BreakDirective(child, child.start, end, None))
+        if word.group(1):
+            result.append(BracketedStop(child, child.start, end))
+        else:
+            result.append(BreakDirective(child, child.start, end, None))
         index += 1
         if end < following.end:
             result.append(TextPiece(following, end, following.end))
@@ -281,4 +296,4 @@ def _break_call(call: av.MacroCall) -> BreakDirective | None:
     return BreakDirective(call, call.start, call.end, argument)
 
 
-__all__ = ["BreakDirective", "EscapedReference", "apply"]
+__all__ = ["BracketedStop", "BreakDirective", "EscapedReference", "apply"]

@@ -14,7 +14,7 @@ from sagegate.gateway.vtl.compiled import CompiledRender, compile_template
 from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.semantics import BreakCommand, adapt
+from sagegate.gateway.vtl.semantics import BreakCommand, StopCommand, adapt
 from sagegate.gateway.vtl.tree import names_in
 from sagegate.gateway.vtl.util import UTIL
 from sagegate.gateway.vtl.values import ContextMap, to_text
@@ -243,4 +243,6 @@ class MappingTemplate:
             if command.owner is not None:
                 raise
             # A bare #break outside any #foreach stops the template (the root scope).
+        except StopCommand:
+            pass  # #stop: what was written so far is the output
         return str(stream.getvalue())
