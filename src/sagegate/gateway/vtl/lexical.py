@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import airspeed
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.tree import elements
@@ -50,6 +51,106 @@ _BLANKS = re.compile(r"[ \t]*")
 # `#breakfast` and `#break_x` other words (unknown directives, printed as they are).
 # airspeed parses `#stop` but not `#{stop}` (StopDirectiveTestCase.java, 1.7: line 45).
 _BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}|(\{stop\})")
+
+
+# The directive words airspeed's parser matches in any case (its patterns carry re.I).
+_AIRSPEED_KEYWORDS = (
+    "if",
+    "else",
+    "elseif",
+    "end",
+    "set",
+    "foreach",
+    "macro",
+    "define",
+    "include",
+    "parse",
+    "stop",
+)
+# A directive word as Velocity's lexer reads it after `#`: `<WORD>` or `<BRACKETED_WORD>`.
+_HASH_WORD = re.compile(r"#\{?([A-Za-z_@][A-Za-z0-9_@]*)")
+_MARKER_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz_"
+
+
+def parse(source: str) -> Any:
+    """The airspeed Template for `source`, parsed with Velocity 1.7's case-sensitive
+    directive names (`ensure_compiled` done; `apply` not yet).
+
+    Velocity's directive and keyword tokens are case-sensitive (Parser.jjt, 1.7: `<IF_DIRECTIVE:
+    "if" | "{if}">`, `<END: ( "end" ...`, `<SET_DIRECTIVE: ... ("#set" | "#{set}") ...>`, lines
+    1005-1035 and 665, and `getDirective(directiveName)`, a map lookup, line 1443). `#IF($a)`,
+    `#Foreach(...)`, `#STOP`, `#End` are unknown words there: a call of an undefined macro,
+    printed as written. airspeed matches those words in any case, and its parser cannot be
+    told otherwise without changing it for its other users. So each such word is replaced, at
+    the same length, by a marker word airspeed takes for a macro name (`q` and [0-9a-z_],
+    found nowhere in the source), the masked source parsed, and every string in the tree
+    given its original words back (`_unmask`): the tree has Velocity's structure and the
+    source's text.
+    """
+    masked, markers = _mask_case_variants(source)
+    template = airspeed.Template(masked)
+    try:
+        template.ensure_compiled()
+    except airspeed.TemplateSyntaxError as exc:
+        if not markers:
+            raise
+        raise airspeed.TemplateError(_unmasked(str(exc), markers)) from exc
+    if markers:
+        _unmask(template.root_element, markers)
+    return template
+
+
+def _mask_case_variants(source: str) -> tuple[str, dict[str, str]]:
+    """`source` with each directive word airspeed would match but Velocity would not (not
+    all lower case) replaced by its marker; and the markers, marker -> word."""
+    words: dict[str, str] = {}  # word -> marker
+    pieces: list[str] = []
+    position = 0
+    for match in _HASH_WORD.finditer(source):
+        word = match.group(1)
+        if word.islower() or not word.lower().startswith(_AIRSPEED_KEYWORDS):
+            continue
+        marker = words.get(word)
+        if marker is None:
+            marker = _new_marker(len(word), source, set(words.values()))
+            if marker is None:
+                continue  # no marker left: airspeed's reading stands
+            words[word] = marker
+        pieces.append(source[position : match.start(1)])
+        pieces.append(marker)
+        position = match.end(1)
+    if not words:
+        return source, {}
+    pieces.append(source[position:])
+    return "".join(pieces), {marker: word for word, marker in words.items()}
+
+
+def _new_marker(length: int, source: str, taken: set[str]) -> str | None:
+    for number in range(len(_MARKER_CHARS) ** min(length - 1, 3)):
+        digits = ""
+        for _ in range(length - 1):
+            number, digit = divmod(number, len(_MARKER_CHARS))
+            digits += _MARKER_CHARS[digit]
+        marker = "q" + digits
+        if marker not in source and marker not in taken:
+            return marker
+    return None
+
+
+def _unmasked(text: str, markers: dict[str, str]) -> str:
+    # One pass, longest marker first: `q0` (for `IF`) is a prefix of `q00` (for `END`), and
+    # a restored word may hold what reads as a marker.
+    pattern = "|".join(map(re.escape, sorted(markers, key=len, reverse=True)))
+    return re.sub(pattern, lambda match: markers[match.group()], text)
+
+
+def _unmask(root: av.TemplateBody, markers: dict[str, str]) -> None:
+    """Every string a parsed element holds (its source, text, literal values, names) with the
+    original words in place of the markers."""
+    for element in elements(root):
+        for name, value in vars(element).items():
+            if isinstance(value, str) and any(marker in value for marker in markers):
+                setattr(element, name, _unmasked(value, markers))
 
 
 def _text_of(raw: str) -> str:
@@ -296,4 +397,4 @@ def _break_call(call: av.MacroCall) -> BreakDirective | None:
     return BreakDirective(call, call.start, call.end, argument)
 
 
-__all__ = ["BracketedStop", "BreakDirective", "EscapedReference", "apply"]
+__all__ = ["BracketedStop", "BreakDirective", "EscapedReference", "apply", "parse"]

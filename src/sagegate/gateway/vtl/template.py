@@ -10,6 +10,7 @@ from typing import Any, Literal
 import airspeed
 from airspeed import operators as av
 
+from sagegate.gateway.vtl import lexical
 from sagegate.gateway.vtl.compiled import CompiledRender, compile_template
 from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
@@ -133,9 +134,8 @@ class MappingTemplate:
         if engine not in ("compiled", "reference"):
             raise ValueError(f"unknown template engine: {engine!r}")
         self.source = source
-        template = airspeed.Template(source)
         try:
-            template.ensure_compiled()
+            template = lexical.parse(source)
             adapt(template.root_element)
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(f"mapping template does not parse: {exc}") from exc
