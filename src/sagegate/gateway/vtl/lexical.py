@@ -37,9 +37,21 @@ from sagegate.gateway.vtl.tree import elements
 # A run of backslashes and the reference it escapes: `$`, `$!`, `${` or `$!{` and a
 # Velocity identifier's first character (a letter or '_').
 _ESCAPES = re.compile(r"\\+(?=\$!?\{?[A-Za-z_])")
-# airspeed drops the backslash of `\#name` (as Velocity does for its directives); a `\$`
-# left in text after `apply` starts no reference, and Velocity prints it as it is.
-_ESCAPED_DIRECTIVE = re.compile(r"\\(#\S+)")
+# A run of backslashes, and the directive word (`<WORD>` or `<BRACKETED_WORD>`, Parser.jjt
+# 1.7 lines 1093-1095) that may follow it: `#word` or `#{word}`.
+_BACKSLASHES = re.compile(r"\\+")
+_DIRECTIVE_AFTER = re.compile(r"#(?:\{([A-Za-z_][A-Za-z0-9_@]*)\}|([A-Za-z_@][A-Za-z0-9_@]*))")
+# Velocity 1.7's directives (runtime/defaults/directive.properties), and the words its
+# grammar makes directives: what `\#word` escapes (Parser.jjt escapedDirective, lines
+# 248-302). API Gateway defines no macros (see semantics), so no macro name is one.
+_DIRECTIVES = frozenset(
+    ("foreach", "include", "parse", "macro", "literal", "evaluate", "break", "define", "stop")
+)
+_ESCAPABLE = _DIRECTIVES | {"if", "end", "set", "else", "elseif"}
+# The tokens after `\\` that make Escape() print each `\\` as one backslash (Parser.jjt
+# lines 1259-1304): IF_DIRECTIVE, ELSE_DIRECTIVE, ELSEIF_DIRECTIVE and END, bracketed or not,
+# or a `#word` naming a directive (the image after `#`, so `#{foreach}` is not one).
+_CONTROL_TOKENS = frozenset(("if", "else", "elseif", "end"))
 # What airspeed's block comment swallows after `*#`.
 _AFTER_BLOCK_COMMENT = re.compile(r"\*#([ \t]*\n)\Z")
 # What Velocity's `)` and `#else` tokens take after them: `((" "|"\t")* ("\n"|"\r"|"\r\n"))?`.
@@ -153,9 +165,48 @@ def _unmask(root: av.TemplateBody, markers: dict[str, str]) -> None:
                 setattr(element, name, _unmasked(value, markers))
 
 
-def _text_of(raw: str) -> str:
-    """What a piece of template text prints, once escaped references are taken out of it."""
-    return _ESCAPED_DIRECTIVE.sub(r"\1", raw) if "\\" in raw else raw
+def _text_of(full: str, start: int, end: int) -> str:
+    """What the template text `full[start:end]` prints, once escaped references are taken
+    out of it: backslashes print as typed, but for a run of them before a directive word.
+
+    Velocity 1.7 (Parser.jjt): an odd run n before `#word` is one ESCAPE_DIRECTIVE token
+    (line 641), `#word` printed as text after (n - 1) / 2 backslashes if the word is a
+    directive (`escapedDirective`, lines 248-302), else as typed; an even run is n / 2
+    DOUBLE_ESCAPE tokens (`Escape()`, lines 1259-1304) before the directive, which runs,
+    each printed as one backslash if what follows is #if, #else, #elseif, #end or a
+    directive's `#word`, else as two. The run may reach outside `start:end` (airspeed
+    splits it: `\\` is a Text of its own), so it is read in `full`.
+    """
+    raw = full[start:end]
+    if "\\" not in raw:
+        return raw
+    low = start
+    while low > 0 and full[low - 1] == "\\":
+        low -= 1
+    dropped: list[tuple[int, int]] = []
+    for run in _BACKSLASHES.finditer(full, low):
+        if run.start() >= end:
+            break
+        count = len(run.group())
+        word = _DIRECTIVE_AFTER.match(full, run.end())
+        if word is None:
+            continue
+        bracketed, bare = word.groups()
+        if count % 2:
+            kept = count // 2 if (bracketed or bare) in _ESCAPABLE else count
+        elif bracketed in _CONTROL_TOKENS or bare in _CONTROL_TOKENS or bare in _DIRECTIVES:
+            kept = count // 2
+        else:
+            kept = count
+        if kept < count:
+            dropped.append((run.start(), run.start() + count - kept))
+    if not dropped:
+        return raw
+    return "".join(
+        char
+        for offset, char in enumerate(raw, start)
+        if not any(first <= offset < last for first, last in dropped)
+    )
 
 
 class TextPiece(av.Text):  # type: ignore[misc]
@@ -167,7 +218,7 @@ class TextPiece(av.Text):  # type: ignore[misc]
         self._full_text = source.full_text()
         self.start = start
         self.end = end
-        self.text = _text_of(self._full_text[start:end])
+        self.text = _text_of(self._full_text, start, end)
 
 
 class EscapedReference(av._Element):  # type: ignore[misc]
@@ -303,9 +354,11 @@ def _first_escape(children: list[Any], scanned: int) -> tuple[int, int, Any] | N
 
 
 def _retexted(children: list[Any]) -> list[Any]:
+    """airspeed's Text nodes with their backslashes printed as `_text_of` says (airspeed
+    drops one before any `#` or `$` and a non-blank)."""
     for child in children:
-        if type(child) is av.Text and "\\$" in child.my_text():
-            child.text = _text_of(child.my_text())
+        if type(child) is av.Text and "\\" in child.my_text():
+            child.text = _text_of(child.full_text(), child.start, child.end)
     return children
 
 
@@ -328,7 +381,7 @@ def _drop_rest_of_line(children: list[Any], start: int) -> None:
         text = children[0]
         end = _REST_OF_LINE.match(text.full_text(), start, text.end)
         if end is not None:
-            text.text = _text_of(text.full_text()[end.end() : text.end])
+            text.text = _text_of(text.full_text(), end.end(), text.end)
 
 
 def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
