@@ -12,7 +12,7 @@ from typing import Any
 import airspeed
 import pytest
 
-from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError
+from sagegate.gateway.vtl import MappingTemplate, RequestFacts, TemplateError, lexical
 from sagegate.gateway.vtl.compiled import generated_source
 from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.gateway.vtl.semantics import adapt
@@ -167,6 +167,13 @@ def test_evaluation_order_and_side_effects(source: str) -> None:
         "#set($foreach = 1)#foreach($i in [1])$foreach.parent#break($foreach.parent)#end",
         "#foreach($foreach in [1, 2])$foreach.index#break#end",
         "a#stop b#break c",
+        # #stop ends the render from anywhere; case-variant words; escaped directives.
+        "#foreach($i in [1, 2])#foreach($j in [3])$j#stop#end$i#end#set($x = 1)",
+        "#foreach($i in [1, 2])#set($s = $foreach)$foreach.parent#stop#end",
+        '#set($x = "a#stop")#set($context.responseOverride.status = 400)$x',
+        "a#{stop}b #STOP #Stop($x) #IF(true)x#END",
+        "\\\\#if(true)a\\\\#else b\\#end \\#stop \\\\#foreach($i in [1])$i\\\\#end",
+        "\\\\#set($a = 1)$a\\#woogie\\\\#woogie\\\\\\#stop\\\\#stop x",
     ],
 )
 def test_edge_cases_agree(source: str) -> None:
@@ -212,3 +219,20 @@ def test_break_costs_nothing_where_it_is_not_used() -> None:
     assert "        break\n" in bare and "    return ''.join(_o0)\n" in bare
     scoped = source("#foreach($i in [1, 2])$i#break($foreach)#end")
     assert "try:" in scoped and "_LinkedScope" in scoped
+
+
+def test_stop_and_case_masking_cost_nothing_where_they_are_not_used() -> None:
+    # A template without #stop returns once, at its end; one without case-variant directive
+    # words is parsed from its own source (lexical.parse masks nothing).
+    def source(template: str) -> str:
+        parsed = lexical.parse(template)
+        adapt(parsed.root_element)
+        return generated_source(parsed.root_element)
+
+    plain = source('#foreach($i in [1, 2])$i#end#set($y = "$x")$y')
+    assert plain.count("return ") == 1
+    stopped = source('#foreach($i in [1, 2])$i#stop#end#set($y = "a#stop")')
+    assert stopped.count("return ''.join(_o0)") == 3
+    assert lexical.parse("#if(true)x#end #Foo").content == "#if(true)x#end #Foo"
+    masked = lexical.parse("#IF($a)#END")
+    assert masked.content != "#IF($a)#END" and masked.root_element.my_text() == "#IF($a)#END"

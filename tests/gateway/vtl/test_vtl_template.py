@@ -298,3 +298,107 @@ def test_break_with_two_arguments_does_not_load() -> None:
     # Break.init (1.7, lines 79-84) refuses more than one argument.
     with pytest.raises(TemplateError, match="does not parse"):
         MappingTemplate("#foreach($i in [1])#break($foreach $foreach)#end")
+
+
+# #stop ends the template's execution: Stop.render throws a StopCommand (Stop.java, 1.7: lines
+# 85-96), an Error that only Template.merge catches (Template.java lines 358-368), so nothing
+# after it runs. An interpolated string does not catch it: ASTStringLiteral.value catches
+# RuntimeException only (lines 355-358). "1.7 test" marks StopDirectiveTestCase.java's cases
+# (testStop, lines 45-53) and stop1.vm / stop2.vm with their .cmp outputs.
+@pytest.mark.parametrize(
+    ("source", "expected", "status"),
+    [
+        ("Text1#{stop}Text2", "Text1", None),  # 1.7 test
+        ("This page\n\n#stop\n\nthis should not render\n#set($a = 10)\n$a", "This page\n\n", None),
+        ("a#if(false)#stop#end b#if(true)\n#stop\n#end c", "a b", None),  # stop2.vm
+        ("a#stop#set($context.responseOverride.status = 400)", "a", None),
+        ("#set($context.responseOverride.status = 201)a#stop b", "a", 201),
+        (
+            "#foreach($i in [1, 2, 3])$i#if($i == 2)#stop#end"
+            "#set($context.responseOverride.status = 400)#end",
+            "12",
+            400,  # set in the first iteration, before the #stop
+        ),
+        (
+            "#foreach($i in [1, 2])#foreach($j in [1, 2])$i$j#stop#end#end"
+            "#set($context.responseOverride.status = 400)",
+            "11",
+            None,
+        ),
+        ('a#set($x = "b#stop")#set($context.responseOverride.status = 400)[$x]', "a", None),
+        ("#foreach($i in [1])$i#break($foreach)#end#stop x", "1", None),
+    ],
+)
+def test_stop_ends_the_template(source: str, expected: str, status: int | None) -> None:
+    for template in (MappingTemplate(source), MappingTemplate(source, engine="reference")):
+        result = template.render(blog_facts())
+        assert (result.output, result.response_override.status) == (expected, status)
+
+
+def test_stop_leaves_a_response_header_override_unset() -> None:
+    source = (
+        "#set($context.responseOverride.header.X = 'y')a#stop"
+        "#set($context.responseOverride.header.Z = 'w')"
+    )
+    result = MappingTemplate(source).render(blog_facts())
+    assert (result.output, dict(result.response_override.header)) == ("a", {"X": "y"})
+
+
+# Velocity's directive names are case-sensitive: IF_DIRECTIVE is "if" | "{if}", END "end",
+# SET_DIRECTIVE "#set" (Parser.jjt, 1.7: lines 665, 1005-1035) and getDirective is a map
+# lookup (line 1443). Any other word is an undefined macro's call, which RuntimeMacro prints
+# as written (arguments unevaluated); `=` is no DirectiveArg (lines 1359-1384), so
+# `#SET($a = 1)` does not parse.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a#STOP b #{Stop} #Stop($a) c", "a#STOP b #{Stop} #Stop($a) c"),
+        ("#set($a = 1)#IF($a)x#END #Else #ElseIf($a) #End", "#IF($a)x#END #Else #ElseIf($a) #End"),
+        ("#if(true)#IF($b)x#end", "#IF($b)x"),
+        ("#foreach($i in [1])$i#END#end", "1#END"),
+        ('#set($s = "#IF($a) #STOP")$s#stop x', "#IF($a) #STOP"),
+        ("#elseIF #endX #stopper", "#elseIF #endX #stopper"),
+    ],
+)
+def test_directive_names_are_case_sensitive(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize("source", ["#If(true)x#end", "#SET($a = 1)"])
+def test_a_case_variant_directive_leaves_its_end_or_arguments_unparsed(source: str) -> None:
+    with pytest.raises(TemplateError, match="does not parse"):
+        MappingTemplate(source)
+
+
+# Backslashes before a directive: 1.7's test/templates/escape2.vm (lines 17-21, 41-57, 61-73)
+# and compare/escape2.cmp (lines 17-21, 36-57). An odd run n is one ESCAPE_DIRECTIVE token
+# (Parser.jjt line 641): (n - 1) / 2 backslashes and the word as text when the word is a
+# directive or if/end/set/else/elseif (escapedDirective, lines 248-302), else all as typed.
+# An even run is DOUBLE_ESCAPEs (Escape(), lines 1259-1304): n / 2 backslashes before
+# #if/#else/#elseif/#end or a directive's `#word` (which then runs), else n. Backslashes
+# before anything else are text.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("\\#woogie|\\\\#woogie|\\\\\\#woogie", "\\#woogie|\\\\#woogie|\\\\\\#woogie"),
+        ("\\#if(true) hi \\#end", "#if(true) hi #end"),
+        ("\\\\#if(true) hi \\\\#end", "\\ hi \\"),
+        ("\\\\#if(true) hi #end", "\\ hi "),
+        ("\\\\\\#if(true) hi \\\\\\#end", "\\#if(true) hi \\#end"),
+        ("\\\\\\\\#if(true) hi \\\\\\\\#end", "\\\\ hi \\\\"),
+        ("\\\\#if(false)hi\\\\#elseif(true)there\\\\#end", "\\there\\"),
+        ("\\#foreach(", "#foreach("),
+        ("\\\\#foreach($a in ['x', 'y']) $a \\\\#end", "\\ x \\ y \\"),
+        ("#set($f = 'C0')\\#$f", "\\#C0"),  # `\#` before no word: text
+        # #stop and #break are directives (directive.properties); #set is grammar, so an
+        # even run before it stays (its token's image is `#set(`), an odd run is escaped.
+        ("a\\#stop b\\\\\\#stop c\\\\#stop d", "a#stop b\\#stop c\\"),
+        ("#foreach($i in [1, 2])$i\\\\#break#end", "1\\"),
+        ("\\\\#set($a = 1)$a \\#set($a = 2)", "\\\\1 #set(1 = 2)"),
+        # Bracketed: Escape() looks at the image after `#`, `{stop}` is no directive name.
+        ("a\\\\#{stop}y", "a\\\\"),
+        ("\\#{if} \\#IF \\\\#STOP", "#{if} \\#IF \\\\#STOP"),
+    ],
+)
+def test_backslashes_before_a_directive_as_velocity_1_7(source: str, expected: str) -> None:
+    assert render(source) == expected

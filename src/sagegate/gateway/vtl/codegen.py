@@ -75,7 +75,6 @@ class Generator:
         self.outputs = 0
         self.variables: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
-        self.uses_stop = False
         # Variables that `#set($x.key = ...)` writes through: airspeed fails with a
         # KeyError when such a root was never set, a TypeError when it was set to null,
         # so for these names "unset" must stay distinct from null.
@@ -123,15 +122,13 @@ class Generator:
         self.outputs += 1
         self.emit(f"{output.buffer} = []")
         self.emit(f"{output.write} = {output.buffer}.append")
+        # `_sN` held where a #stop cut the buffer, before #stop ended the render; still
+        # emitted so that code generated for templates without #stop stays as it was.
         self.emit(f"{output.stop} = -1")
         return output
 
     def joined(self, output: _Output) -> str:
-        # A #stop drops every write after it (airspeed's StoppableStream); the writes are
-        # append-only, so cutting the buffer where the first #stop ran is the same.
-        if not self.uses_stop:
-            return f"''.join({output.buffer})"
-        return f"''.join({output.buffer} if {output.stop} < 0 else {output.buffer}[:{output.stop}])"
+        return f"''.join({output.buffer})"
 
     def source(self, root: av.TemplateBody) -> str:
         """The whole function's source for the template `root`."""
@@ -193,9 +190,10 @@ class Generator:
         elif isinstance(node, av.ForeachDirective):
             self.foreach(node, output)
         elif isinstance(node, av.StopDirective):
-            self.uses_stop = True
-            self.emit(f"if {output.stop} < 0:")
-            self.emit(f"    {output.stop} = len({output.buffer})")
+            # #stop ends the template's execution (semantics.StopCommand): the render
+            # returns what the template wrote so far, from inside any loop or string.
+            assert self.root_output is not None
+            self.emit(f"return {self.joined(self.root_output)}")
         elif isinstance(node, BreakDirective):
             self.break_directive(node)
         else:

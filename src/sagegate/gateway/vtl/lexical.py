@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import airspeed
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.tree import elements
@@ -36,9 +37,21 @@ from sagegate.gateway.vtl.tree import elements
 # A run of backslashes and the reference it escapes: `$`, `$!`, `${` or `$!{` and a
 # Velocity identifier's first character (a letter or '_').
 _ESCAPES = re.compile(r"\\+(?=\$!?\{?[A-Za-z_])")
-# airspeed drops the backslash of `\#name` (as Velocity does for its directives); a `\$`
-# left in text after `apply` starts no reference, and Velocity prints it as it is.
-_ESCAPED_DIRECTIVE = re.compile(r"\\(#\S+)")
+# A run of backslashes, and the directive word (`<WORD>` or `<BRACKETED_WORD>`, Parser.jjt
+# 1.7 lines 1093-1095) that may follow it: `#word` or `#{word}`.
+_BACKSLASHES = re.compile(r"\\+")
+_DIRECTIVE_AFTER = re.compile(r"#(?:\{([A-Za-z_][A-Za-z0-9_@]*)\}|([A-Za-z_@][A-Za-z0-9_@]*))")
+# Velocity 1.7's directives (runtime/defaults/directive.properties), and the words its
+# grammar makes directives: what `\#word` escapes (Parser.jjt escapedDirective, lines
+# 248-302). API Gateway defines no macros (see semantics), so no macro name is one.
+_DIRECTIVES = frozenset(
+    ("foreach", "include", "parse", "macro", "literal", "evaluate", "break", "define", "stop")
+)
+_ESCAPABLE = _DIRECTIVES | {"if", "end", "set", "else", "elseif"}
+# The tokens after `\\` that make Escape() print each `\\` as one backslash (Parser.jjt
+# lines 1259-1304): IF_DIRECTIVE, ELSE_DIRECTIVE, ELSEIF_DIRECTIVE and END, bracketed or not,
+# or a `#word` naming a directive (the image after `#`, so `#{foreach}` is not one).
+_CONTROL_TOKENS = frozenset(("if", "else", "elseif", "end"))
 # What airspeed's block comment swallows after `*#`.
 _AFTER_BLOCK_COMMENT = re.compile(r"\*#([ \t]*\n)\Z")
 # What Velocity's `)` and `#else` tokens take after them: `((" "|"\t")* ("\n"|"\r"|"\r\n"))?`.
@@ -48,12 +61,152 @@ _BLANKS = re.compile(r"[ \t]*")
 # (<DIRECTIVE_CHAR>)*` with DIRECTIVE_CHAR `[a-zA-Z0-9_@]`, or `<BRACKETED_WORD>` `{word}`
 # (Parser.jjt, 1.7: lines 1093-1095). So `#break.` and `#break-x` are #break followed by text,
 # `#breakfast` and `#break_x` other words (unknown directives, printed as they are).
-_BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}")
+# airspeed parses `#stop` but not `#{stop}` (StopDirectiveTestCase.java, 1.7: line 45).
+_BREAK_WORD = re.compile(r"break(?![a-zA-Z0-9_@])|\{break\}|(\{stop\})")
 
 
-def _text_of(raw: str) -> str:
-    """What a piece of template text prints, once escaped references are taken out of it."""
-    return _ESCAPED_DIRECTIVE.sub(r"\1", raw) if "\\" in raw else raw
+# The directive words airspeed's parser matches in any case (its patterns carry re.I).
+_AIRSPEED_KEYWORDS = (
+    "if",
+    "else",
+    "elseif",
+    "end",
+    "set",
+    "foreach",
+    "macro",
+    "define",
+    "include",
+    "parse",
+    "stop",
+)
+# A directive word as Velocity's lexer reads it after `#`: `<WORD>` or `<BRACKETED_WORD>`.
+_HASH_WORD = re.compile(r"#\{?([A-Za-z_@][A-Za-z0-9_@]*)")
+_MARKER_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz_"
+
+
+def parse(source: str) -> Any:
+    """The airspeed Template for `source`, parsed with Velocity 1.7's case-sensitive
+    directive names (`ensure_compiled` done; `apply` not yet).
+
+    Velocity's directive and keyword tokens are case-sensitive (Parser.jjt, 1.7: `<IF_DIRECTIVE:
+    "if" | "{if}">`, `<END: ( "end" ...`, `<SET_DIRECTIVE: ... ("#set" | "#{set}") ...>`, lines
+    1005-1035 and 665, and `getDirective(directiveName)`, a map lookup, line 1443). `#IF($a)`,
+    `#Foreach(...)`, `#STOP`, `#End` are unknown words there: a call of an undefined macro,
+    printed as written. airspeed matches those words in any case, and its parser cannot be
+    told otherwise without changing it for its other users. So each such word is replaced, at
+    the same length, by a marker word airspeed takes for a macro name (`q` and [0-9a-z_],
+    found nowhere in the source), the masked source parsed, and every string in the tree
+    given its original words back (`_unmask`): the tree has Velocity's structure and the
+    source's text.
+    """
+    masked, markers = _mask_case_variants(source)
+    template = airspeed.Template(masked)
+    try:
+        template.ensure_compiled()
+    except airspeed.TemplateSyntaxError as exc:
+        if not markers:
+            raise
+        raise airspeed.TemplateError(_unmasked(str(exc), markers)) from exc
+    if markers:
+        _unmask(template.root_element, markers)
+    return template
+
+
+def _mask_case_variants(source: str) -> tuple[str, dict[str, str]]:
+    """`source` with each directive word airspeed would match but Velocity would not (not
+    all lower case) replaced by its marker; and the markers, marker -> word."""
+    words: dict[str, str] = {}  # word -> marker
+    pieces: list[str] = []
+    position = 0
+    for match in _HASH_WORD.finditer(source):
+        word = match.group(1)
+        if word.islower() or not word.lower().startswith(_AIRSPEED_KEYWORDS):
+            continue
+        marker = words.get(word)
+        if marker is None:
+            marker = _new_marker(len(word), source, set(words.values()))
+            if marker is None:
+                continue  # no marker left: airspeed's reading stands
+            words[word] = marker
+        pieces.append(source[position : match.start(1)])
+        pieces.append(marker)
+        position = match.end(1)
+    if not words:
+        return source, {}
+    pieces.append(source[position:])
+    return "".join(pieces), {marker: word for word, marker in words.items()}
+
+
+def _new_marker(length: int, source: str, taken: set[str]) -> str | None:
+    for number in range(len(_MARKER_CHARS) ** min(length - 1, 3)):
+        digits = ""
+        for _ in range(length - 1):
+            number, digit = divmod(number, len(_MARKER_CHARS))
+            digits += _MARKER_CHARS[digit]
+        marker = "q" + digits
+        if marker not in source and marker not in taken:
+            return marker
+    return None
+
+
+def _unmasked(text: str, markers: dict[str, str]) -> str:
+    # One pass, longest marker first: `q0` (for `IF`) is a prefix of `q00` (for `END`), and
+    # a restored word may hold what reads as a marker.
+    pattern = "|".join(map(re.escape, sorted(markers, key=len, reverse=True)))
+    return re.sub(pattern, lambda match: markers[match.group()], text)
+
+
+def _unmask(root: av.TemplateBody, markers: dict[str, str]) -> None:
+    """Every string a parsed element holds (its source, text, literal values, names) with the
+    original words in place of the markers."""
+    for element in elements(root):
+        for name, value in vars(element).items():
+            if isinstance(value, str) and any(marker in value for marker in markers):
+                setattr(element, name, _unmasked(value, markers))
+
+
+def _text_of(full: str, start: int, end: int) -> str:
+    """What the template text `full[start:end]` prints, once escaped references are taken
+    out of it: backslashes print as typed, but for a run of them before a directive word.
+
+    Velocity 1.7 (Parser.jjt): an odd run n before `#word` is one ESCAPE_DIRECTIVE token
+    (line 641), `#word` printed as text after (n - 1) / 2 backslashes if the word is a
+    directive (`escapedDirective`, lines 248-302), else as typed; an even run is n / 2
+    DOUBLE_ESCAPE tokens (`Escape()`, lines 1259-1304) before the directive, which runs,
+    each printed as one backslash if what follows is #if, #else, #elseif, #end or a
+    directive's `#word`, else as two. The run may reach outside `start:end` (airspeed
+    splits it: `\\` is a Text of its own), so it is read in `full`.
+    """
+    raw = full[start:end]
+    if "\\" not in raw:
+        return raw
+    low = start
+    while low > 0 and full[low - 1] == "\\":
+        low -= 1
+    dropped: list[tuple[int, int]] = []
+    for run in _BACKSLASHES.finditer(full, low):
+        if run.start() >= end:
+            break
+        count = len(run.group())
+        word = _DIRECTIVE_AFTER.match(full, run.end())
+        if word is None:
+            continue
+        bracketed, bare = word.groups()
+        if count % 2:
+            kept = count // 2 if (bracketed or bare) in _ESCAPABLE else count
+        elif bracketed in _CONTROL_TOKENS or bare in _CONTROL_TOKENS or bare in _DIRECTIVES:
+            kept = count // 2
+        else:
+            kept = count
+        if kept < count:
+            dropped.append((run.start(), run.start() + count - kept))
+    if not dropped:
+        return raw
+    return "".join(
+        char
+        for offset, char in enumerate(raw, start)
+        if not any(first <= offset < last for first, last in dropped)
+    )
 
 
 class TextPiece(av.Text):  # type: ignore[misc]
@@ -65,7 +218,7 @@ class TextPiece(av.Text):  # type: ignore[misc]
         self._full_text = source.full_text()
         self.start = start
         self.end = end
-        self.text = _text_of(self._full_text[start:end])
+        self.text = _text_of(self._full_text, start, end)
 
 
 class EscapedReference(av._Element):  # type: ignore[misc]
@@ -114,6 +267,16 @@ class BreakDirective(av._Element):  # type: ignore[misc]
         self.start = start
         self.end = end
         self.argument = argument
+
+
+class BracketedStop(av.StopDirective):  # type: ignore[misc]
+    """`#{stop}`, which airspeed leaves as text: a StopDirective like `#stop`."""
+
+    def __init__(self, source: av._Element, start: int, end: int) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = start
+        self.end = end
 
 
 def apply(root: av.TemplateBody) -> None:
@@ -191,9 +354,11 @@ def _first_escape(children: list[Any], scanned: int) -> tuple[int, int, Any] | N
 
 
 def _retexted(children: list[Any]) -> list[Any]:
+    """airspeed's Text nodes with their backslashes printed as `_text_of` says (airspeed
+    drops one before any `#` or `$` and a non-blank)."""
     for child in children:
-        if type(child) is av.Text and "\\$" in child.my_text():
-            child.text = _text_of(child.my_text())
+        if type(child) is av.Text and "\\" in child.my_text():
+            child.text = _text_of(child.full_text(), child.start, child.end)
     return children
 
 
@@ -216,7 +381,7 @@ def _drop_rest_of_line(children: list[Any], start: int) -> None:
         text = children[0]
         end = _REST_OF_LINE.match(text.full_text(), start, text.end)
         if end is not None:
-            text.text = _text_of(text.full_text()[end.end() : text.end])
+            text.text = _text_of(text.full_text(), end.end(), text.end)
 
 
 def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
@@ -235,7 +400,8 @@ def _swallow_blanks_before_set(children: list[Any]) -> list[Any]:
 
 
 def _break_directives(children: list[Any]) -> list[Any]:
-    """Each `#break` airspeed left as text or took for a macro call made a BreakDirective."""
+    """Each `#break` airspeed left as text or took for a macro call made a BreakDirective,
+    each `#{stop}` a BracketedStop."""
     result: list[Any] = []
     index = 0
     while index < len(children):
@@ -258,7 +424,10 @@ def _break_directives(children: list[Any]) -> list[Any]:
             result.append(child)
             continue
         end = following.start + word.end()
-        result.append(BreakDirective(child, child.start, end, None))
+        if word.group(1):
+            result.append(BracketedStop(child, child.start, end))
+        else:
+            result.append(BreakDirective(child, child.start, end, None))
         index += 1
         if end < following.end:
             result.append(TextPiece(following, end, following.end))
@@ -281,4 +450,4 @@ def _break_call(call: av.MacroCall) -> BreakDirective | None:
     return BreakDirective(call, call.start, call.end, argument)
 
 
-__all__ = ["BreakDirective", "EscapedReference", "apply"]
+__all__ = ["BracketedStop", "BreakDirective", "EscapedReference", "apply", "parse"]

@@ -92,6 +92,8 @@ def _adapt_node(node: av._Element, linked: bool) -> None:
         node.evaluate_raw = _foreach_renderer(node, linked)
     elif isinstance(node, lexical.BreakDirective):
         node.evaluate_raw = _break_renderer(node)
+    elif isinstance(node, av.StopDirective):
+        node.evaluate_raw = _stop
     elif isinstance(node, av.BinaryOperator):
         node.apply_to = _BY_AIRSPEED_FUNCTION[id(node.apply_to)]
     elif isinstance(node, av.Condition):
@@ -256,6 +258,21 @@ class BreakCommand(BaseException):
         self.owner = owner
 
 
+class StopCommand(BaseException):
+    """A running `#stop`: the template's execution ends where it ran (Velocity 1.7's
+    Stop.render throws a StopCommand, an Error, that only Template.merge catches: Stop.java
+    lines 85-96, Template.java lines 358-368). What was written before it is the output;
+    nothing after it runs, so a later `#set($context.responseOverride...)` has no effect.
+
+    A BaseException, like BreakCommand: no #foreach, no error wrapping and no interpolated
+    string stops it (ASTStringLiteral.value catches only RuntimeException, lines 355-358).
+    """
+
+
+def _stop(stream: Any, namespace: Any, loader: Any) -> None:
+    raise StopCommand("#stop")
+
+
 def break_to(scope: Any, text: str) -> NoReturn:
     """`#break(scope)`: stop the loop whose `$foreach` `scope` is (Break.render)."""
     if isinstance(scope, LinkedForeachScope):
@@ -342,6 +359,7 @@ __all__ = [
     "BreakCommand",
     "ForeachScope",
     "LinkedForeachScope",
+    "StopCommand",
     "adapt",
     "break_to",
     "links_scopes",

@@ -10,11 +10,12 @@ from typing import Any, Literal
 import airspeed
 from airspeed import operators as av
 
+from sagegate.gateway.vtl import lexical
 from sagegate.gateway.vtl.compiled import CompiledRender, compile_template
 from sagegate.gateway.vtl.context_vars import build_context_variables
 from sagegate.gateway.vtl.facts import RequestFacts
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.semantics import BreakCommand, adapt
+from sagegate.gateway.vtl.semantics import BreakCommand, StopCommand, adapt
 from sagegate.gateway.vtl.tree import names_in
 from sagegate.gateway.vtl.util import UTIL
 from sagegate.gateway.vtl.values import ContextMap, to_text
@@ -133,9 +134,8 @@ class MappingTemplate:
         if engine not in ("compiled", "reference"):
             raise ValueError(f"unknown template engine: {engine!r}")
         self.source = source
-        template = airspeed.Template(source)
         try:
-            template.ensure_compiled()
+            template = lexical.parse(source)
             adapt(template.root_element)
         except airspeed.TemplateSyntaxError as exc:
             raise TemplateError(f"mapping template does not parse: {exc}") from exc
@@ -243,4 +243,6 @@ class MappingTemplate:
             if command.owner is not None:
                 raise
             # A bare #break outside any #foreach stops the template (the root scope).
+        except StopCommand:
+            pass  # #stop: what was written so far is the output
         return str(stream.getvalue())
