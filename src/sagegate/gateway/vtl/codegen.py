@@ -52,12 +52,11 @@ class Unsupported(Exception):
 class _Output:
     """One output buffer (the template's, or an interpolated string's)."""
 
-    __slots__ = ("buffer", "stop", "write")
+    __slots__ = ("buffer", "write")
 
     def __init__(self, number: int) -> None:
         self.buffer = f"_o{number}"
         self.write = f"_w{number}"
-        self.stop = f"_s{number}"
 
 
 class Generator:
@@ -122,9 +121,6 @@ class Generator:
         self.outputs += 1
         self.emit(f"{output.buffer} = []")
         self.emit(f"{output.write} = {output.buffer}.append")
-        # `_sN` held where a #stop cut the buffer, before #stop ended the render; still
-        # emitted so that code generated for templates without #stop stays as it was.
-        self.emit(f"{output.stop} = -1")
         return output
 
     def joined(self, output: _Output) -> str:
