@@ -20,6 +20,7 @@ from sagegate.gateway.responses import (
     IntegrationTimeout,
     MissingAuthenticationToken,
     RequestHeadersTooLarge,
+    RequestTooLarge,
 )
 from tests.gateway.factories import invocation
 
@@ -94,7 +95,6 @@ def test_the_template_is_chosen_by_the_accept_header() -> None:
     ("error", "customised_by"),
     [
         (BadRequestParameters("x"), "DEFAULT_4XX"),  # 400: the first 4XX
-        (RequestHeadersTooLarge(), "DEFAULT_4XX"),
         (ApiConfigurationError(), "DEFAULT_5XX"),  # 500: the first 5XX
         (IntegrationTimeout(), "DEFAULT_5XX"),
     ],
@@ -107,6 +107,27 @@ def test_default_4xx_and_5xx_customise_their_class(error: GatewayError, customis
     assert refuse(error, *both).status == (418 if customised_by == "DEFAULT_4XX" else 599)
     other = next(c for c in both if c.response_type != customised_by)
     assert refuse(error, other).status == error.status_code
+
+
+@pytest.mark.parametrize("error", [RequestTooLarge(), RequestHeadersTooLarge()])
+def test_front_door_limits_ignore_the_apis_gateway_responses(error: GatewayError) -> None:
+    # API Gateway refuses these before the API: neither their own type, DEFAULT_4XX nor its
+    # headers (CORS, say) apply, as recorded answers of deployed APIs show.
+    customised = [
+        GatewayResponse(
+            error.response_type, status_code="418", response_templates={"application/json": "{}"}
+        ),
+        GatewayResponse(
+            "DEFAULT_4XX",
+            status_code="499",
+            response_parameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+        ),
+    ]
+    assert refuse(error, *customised).body == refuse(error).body == error.message.encode()
+    assert refuse(error, *customised).status == error.status_code
+    assert all(
+        name != b"access-control-allow-origin" for name, _ in refuse(error, *customised).headers
+    )
 
 
 def test_a_type_customised_without_a_status_keeps_its_own() -> None:

@@ -62,6 +62,9 @@ class GatewayResponses:
         ctx.error_message = error.message
         ctx.response_type = error.response_type
         status, headers, body = render_error(error)
+        if error.front_door:
+            ctx.response = MethodResponse(status=status, headers=headers, body=body)
+            return ctx.response
         custom = self._custom.get(error.response_type)
         if custom is None:
             # DEFAULT_4XX customises every 4XX type, DEFAULT_5XX every 5XX one.

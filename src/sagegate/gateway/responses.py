@@ -25,6 +25,9 @@ class GatewayError(Exception):
     # The x-amzn-ErrorType header API Gateway sends with this response.
     error_type: ClassVar[str] = "InternalServerErrorException"
     default_message: ClassVar[str] = "Internal server error"
+    content_type: ClassVar[bytes] = b"application/json"
+    # A limit API Gateway enforces before the API: the API's gateway responses do not apply.
+    front_door: ClassVar[bool] = False
 
     def __init__(self, message: str | None = None, *, error_type: str | None = None) -> None:
         self.message = self.default_message if message is None else message
@@ -119,22 +122,35 @@ class UnsupportedMediaType(GatewayError):
     default_message = "Unsupported Media Type"
 
 
-class RequestTooLarge(GatewayError):
-    """A payload over API Gateway's 10 MB limit."""
+class FrontDoorLimit(GatewayError):
+    """A request over one of API Gateway's fixed limits, refused before the API is reached.
+
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
+    AWS answers these with its own plain text as the whole body, and the API's gateway
+    responses (DEFAULT_4XX, REQUEST_TOO_LARGE, their CORS headers) do not apply: recorded
+    answers of deployed REST APIs show a 10 MB + 1 body's 413 as exactly
+    `HTTP content length exceeded 10485760 bytes.`, without the API's CORS headers, and users
+    report that a customised REQUEST_TOO_LARGE response is ignored for it.
+    """
+
+    front_door = True
+    content_type = b"text/plain; charset=utf-8"
+
+    def body(self) -> bytes:
+        return self.message.encode()
+
+
+class RequestTooLarge(FrontDoorLimit):
+    """A payload over API Gateway's 10 MB limit (10,485,760 bytes)."""
 
     response_type = "REQUEST_TOO_LARGE"
     status_code = 413
     error_type = "RequestTooLargeException"
-    default_message = "Request Too Long"
+    default_message = "HTTP content length exceeded 10485760 bytes."
 
 
-class RequestHeadersTooLarge(GatewayError):
-    """A request line and header values over API Gateway's 10,240 bytes in total.
-
-    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
-    API Gateway refuses such a request at its front door with 431 and the text below, before
-    any gateway response applies; it is answered here in the same JSON shape as the others.
-    """
+class RequestHeadersTooLarge(FrontDoorLimit):
+    """A request line and header values over API Gateway's 10,240 bytes in total."""
 
     response_type = "DEFAULT_4XX"
     status_code = 431
@@ -182,10 +198,10 @@ class ApiConfigurationError(GatewayError):
     status_code = 500
 
 
-ERROR_HEADERS_BASE: tuple[tuple[bytes, bytes], ...] = ((b"content-type", b"application/json"),)
-
-
 def render_error(error: GatewayError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body of a gateway response (the chain adds the request ids)."""
-    headers = [*ERROR_HEADERS_BASE, (b"x-amzn-errortype", error.instance_error_type.encode())]
+    headers = [
+        (b"content-type", error.content_type),
+        (b"x-amzn-errortype", error.instance_error_type.encode()),
+    ]
     return error.status_code, headers, error.body()
