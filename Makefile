@@ -77,7 +77,11 @@ unit: $(VENV)/.installed-dev native
 unit-pure: $(VENV)/.installed-dev
 	SAGEGATE_PURE=1 $(BIN)/pytest $(PYTEST_ARGS) -m "not slow" $(PURE_TESTS)
 
-test: lint unit unit-pure
+# Lint (mypy, one core) and the compile (mostly mypy inside mypyc, one core) run side by
+# side on the machine's two cores; the suite then spreads over both with pytest-xdist.
+test: $(VENV)/.installed-dev
+	$(MAKE) --no-print-directory -j2 lint native
+	$(MAKE) --no-print-directory unit unit-pure
 
 # Mutation testing of the modules where fidelity lives (not part of `test`; ~N min):
 # docs/TESTING.md. Pure Python always: the compiled build would run the unmutated sources.
