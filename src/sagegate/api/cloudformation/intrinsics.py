@@ -24,6 +24,17 @@ _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
+def cfn_text(value: Any) -> str:
+    """A scalar as CloudFormation writes it as a string: booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _equal_text(value: Any) -> Any:
+    return value if isinstance(value, list | dict) else cfn_text(value)
+
+
 class Unresolvable(ValueError):
     """A value that cannot be computed without AWS; the message says which and why."""
 
@@ -89,10 +100,8 @@ class Resolver:
     def text(self, value: Any) -> str:
         """A resolved value that must be a string (numbers are written as CloudFormation does)."""
         resolved = self.resolve(value)
-        if isinstance(resolved, bool):
-            return "true" if resolved else "false"
-        if isinstance(resolved, int | float):
-            return str(resolved)
+        if isinstance(resolved, bool | int | float):
+            return cfn_text(resolved)
         if not isinstance(resolved, str):
             raise Unresolvable(f"expected a string, got {json.dumps(resolved)[:80]}")
         return resolved
@@ -169,11 +178,17 @@ class Resolver:
             raise Unresolvable(
                 f"Ref {name}: the parameter has no Default; pass --parameter {name}=VALUE"
             )
+        if isinstance(value, list):  # a YAML list as a List<> parameter's Default
+            value = ",".join(cfn_text(item) for item in value)
+        # A parameter's value is a string (`Default: false` in YAML is "false"), so that
+        # `!Equals [!Ref Flag, "true"]` and a Boolean property read it as CloudFormation does.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+        value = cfn_text(value)
         if (
             str(declaration.get("Type", "")).startswith("List<")
             or declaration.get("Type") == "CommaDelimitedList"
         ):
-            return [item.strip() for item in str(value).split(",")]
+            return [item.strip() for item in value.split(",")]
         return value
 
     def _attribute(self, logical: str, attribute: str) -> Any:
@@ -223,8 +238,9 @@ class Resolver:
 
     def _condition_function(self, name: str, argument: Any) -> bool:
         if name == "Fn::Equals":
+            # Compared as strings, as CloudFormation compares them: a YAML `true` equals "true".
             left, right = (self.resolve(item) for item in argument)
-            return str(left) == str(right)
+            return _equal_text(left) == _equal_text(right)
         if name == "Fn::Not":
             return not self._truth(argument[0])
         if name == "Fn::And":

@@ -42,18 +42,28 @@ from sagegate.api.model import (
 from sagegate.api.options import LoadOptions
 
 REST_API = "AWS::ApiGateway::RestApi"
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 SAM_API = "AWS::Serverless::Api"
 
 
-def _ref(logical_id: str, resource: Mapping[str, Any]) -> Any:
-    """A resource's Ref: its physical id, as CloudFormation returns it for the type."""
-    kind = resource.get("Type", "")
-    properties = resource.get("Properties") or {}
-    if kind == "AWS::ApiGateway::Stage":
-        return properties.get("StageName", logical_id)
-    if kind == "AWS::ApiGateway::Model" and isinstance(properties.get("Name"), str):
-        return properties["Name"]
-    if kind == "AWS::ApiGateway::Model":
+def _ref(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, Any]], Any]:
+    def ref(logical_id: str, resource: Mapping[str, Any]) -> Any:
+        """A resource's Ref: its physical id, as CloudFormation returns it for the type."""
+        kind = resource.get("Type", "")
+        properties = resource.get("Properties") or {}
+        # A stage's and a model's Ref is its name, which may itself be a Ref to a parameter.
+        if kind == "AWS::ApiGateway::Stage" and "StageName" in properties:
+            return resolver().text(properties["StageName"])
+        if kind == "AWS::ApiGateway::Model" and "Name" in properties:
+            return resolver().text(properties["Name"])
+        return _physical_ref(logical_id, kind)
+
+    return ref
+
+
+def _physical_ref(logical_id: str, kind: str) -> Any:
+    if kind in ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Model"):
         return logical_id
     if kind == "AWS::SageMaker::Endpoint":
         raise Unresolvable(f"Ref {logical_id} is the endpoint's ARN; use Fn::GetAtt .EndpointName")
@@ -75,7 +85,7 @@ def _get_att(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, An
             return logical_id
         if attribute == "Arn":
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "unknown"
-            name = _ref(logical_id, resource)
+            name = _ref(resolver)(logical_id, resource)
             if kind == "AWS::IAM::Role":
                 return f"arn:aws:iam::{r.account_id}:role/{name}"
             if kind == "AWS::Logs::LogGroup":
@@ -105,7 +115,7 @@ class _Reader:
             account_id=options.account_id,
             stack_name="sagegate-local",
             parameters=options.parameters,
-            ref=_ref,
+            ref=_ref(lambda: self.resolver),
             get_att=_get_att(lambda: self.resolver),
         )
 
@@ -191,6 +201,12 @@ class _Reader:
                 "choose one with --api LOGICAL_ID"
             )
         return apis[0]
+
+    def flag(self, logical: str, name: str, default: bool = False) -> bool:
+        """A Boolean property, as CloudFormation reads one (true/false, or their strings)."""
+        return cfn_bool(
+            self.prop(logical, name, default), f"{self.source}: resource {logical} property {name}"
+        )
 
     def props(self, logical: str) -> Mapping[str, Any]:
         """The raw properties of a resource."""
@@ -328,7 +344,7 @@ class _Reader:
         for logical in self.of_type("AWS::ApiGateway::Model"):
             if not self.belongs(logical, api_id):
                 continue
-            name = str(_ref(logical, self.resources[logical]))
+            name = str(self.value(logical, "Name", {"Ref": logical}))
             schema = self.prop(logical, "Schema") or {}
             if isinstance(schema, str):
                 schema = self._json(logical, "Schema", schema)
@@ -344,17 +360,51 @@ class _Reader:
                 continue
             validators[physical_id(logical)] = RequestValidator(
                 name=str(self.prop(logical, "Name") or logical),
-                validate_request_body=bool(self.prop(logical, "ValidateRequestBody", False)),
-                validate_request_parameters=bool(
-                    self.prop(logical, "ValidateRequestParameters", False)
-                ),
+                validate_request_body=self.flag(logical, "ValidateRequestBody"),
+                validate_request_parameters=self.flag(logical, "ValidateRequestParameters"),
             )
         return validators
 
+    def mapping(self, logical: str, name: str) -> Mapping[str, Any]:
+        """A property that must be a mapping ({} when absent)."""
+        value = self.prop(logical, name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ApiError(
+                f"{self.source}: resource {logical} property {name}: must be a mapping, "
+                f"not {type(value).__name__}"
+            )
+        return value
+
+    def items(self, logical: str, name: str, raw: Any) -> list[Mapping[str, Any]]:
+        """A list property whose items are mappings ([] when absent)."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise ApiError(
+                f"{self.source}: resource {logical} property {name}: must be a list, "
+                f"not {type(raw).__name__}"
+            )
+        for index, item in enumerate(raw):
+            if not isinstance(item, Mapping):
+                raise ApiError(
+                    f"{self.source}: resource {logical} property {name}[{index}]: must be a "
+                    f"mapping, not {type(item).__name__}"
+                )
+        return raw
+
     def _method(self, logical: str, validators: Mapping[str, RequestValidator]) -> Method:
+        where = f"{self.source}: resource {logical}"
         http_method = str(self.prop(logical, "HttpMethod") or "").upper()
         if not http_method:
-            raise ApiError(f"{self.source}: resource {logical} property HttpMethod: missing")
+            raise ApiError(f"{where} property HttpMethod: missing")
+        # PutMethod's httpMethod: https://docs.aws.amazon.com/apigateway/latest/api/API_PutMethod.html
+        if http_method not in HTTP_METHODS:
+            raise ApiError(
+                f"{where} property HttpMethod: {http_method!r} is not one of "
+                f"{', '.join(HTTP_METHODS)}"
+            )
         validator_id = self.prop(logical, "RequestValidatorId")
         if validator_id is not None and validator_id not in validators:
             raise ApiError(
@@ -364,12 +414,23 @@ class _Reader:
         raw = self.props(logical).get("Integration")
         integration = self._integration(logical, raw) if raw is not None else None
         authorization = str(self.prop(logical, "AuthorizationType") or "NONE").upper()
+        # A type API Gateway does not know is refused at deploy ("Invalid authorization
+        # type"); serving it as NONE would open a method the template meant to protect.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html#cfn-apigateway-method-authorizationtype
+        if authorization not in AUTHORIZATION_TYPES:
+            raise ApiError(
+                f"{where} property AuthorizationType: {authorization!r} is not one of "
+                f"{', '.join(AUTHORIZATION_TYPES)}"
+            )
         return Method(
             http_method=http_method,
             authorization_type=authorization,  # type: ignore[arg-type]
-            api_key_required=bool(self.prop(logical, "ApiKeyRequired", False)),
+            api_key_required=self.flag(logical, "ApiKeyRequired"),
             request_parameters=frozen(
-                {k: bool(v) for k, v in (self.prop(logical, "RequestParameters") or {}).items()}
+                {
+                    str(k): cfn_bool(v, f"{where} property RequestParameters.{k}")
+                    for k, v in self.mapping(logical, "RequestParameters").items()
+                }
             ),
             request_validator=validators.get(validator_id) if validator_id else None,
             request_models=frozen(self.prop(logical, "RequestModels")),
@@ -377,10 +438,19 @@ class _Reader:
             method_responses=tuple(
                 MethodResponse(
                     str(r.get("StatusCode")),
-                    frozen(r.get("ResponseParameters")),
+                    frozen(
+                        {
+                            str(k): cfn_bool(
+                                v, f"{where} property MethodResponses[{i}].ResponseParameters.{k}"
+                            )
+                            for k, v in (r.get("ResponseParameters") or {}).items()
+                        }
+                    ),
                     frozen(r.get("ResponseModels")),
                 )
-                for r in self.prop(logical, "MethodResponses") or ()
+                for i, r in enumerate(
+                    self.items(logical, "MethodResponses", self.prop(logical, "MethodResponses"))
+                )
             ),
             authorizer=self.prop(logical, "AuthorizerId"),
             operation_name=self.prop(logical, "OperationName"),
@@ -405,7 +475,10 @@ class _Reader:
                 f"{passthrough!r} is not one of {', '.join(PASSTHROUGH_BEHAVIORS)}"
             )
         responses = []
-        for index, response in enumerate(get("IntegrationResponses") or ()):
+        responses_raw = get("IntegrationResponses")
+        for index, response in enumerate(
+            self.items(logical, "Integration.IntegrationResponses", responses_raw)
+        ):
             handling = response.get("ContentHandling")
             responses.append(
                 IntegrationResponse(
@@ -421,10 +494,21 @@ class _Reader:
                 )
             )
         timeout = get("TimeoutInMillis", 29_000)
+        try:
+            timeout = int(timeout)
+        except (TypeError, ValueError):
+            timeout = -1
+        if timeout < 50:
+            raise ApiError(
+                f"{self.source}: resource {logical} property Integration.TimeoutInMillis: "
+                f"{get('TimeoutInMillis')!r} is not a number of milliseconds (>= 50)"
+            )
+        http_method = get("IntegrationHttpMethod")
+        credentials = get("Credentials")
         return Integration(
             type=kind,  # type: ignore[arg-type]
             uri=get("Uri"),
-            http_method=get("IntegrationHttpMethod"),
+            http_method=str(http_method).upper() if http_method else None,
             request_parameters=frozen(get("RequestParameters")),
             request_templates=frozen(get("RequestTemplates")),
             passthrough_behavior=passthrough,  # type: ignore[arg-type]
@@ -432,8 +516,10 @@ class _Reader:
                 get("ContentHandling"),
                 f"{self.source}: resource {logical} property Integration.ContentHandling",
             ),
-            timeout_ms=int(timeout),
+            timeout_ms=timeout,
             responses=tuple(responses),
+            # The role API Gateway assumes to call the service; an export writes it.
+            credentials=str(credentials) if credentials else None,
             connection_type=get("ConnectionType"),
         )
 
@@ -520,7 +606,10 @@ class _Reader:
             variables=frozen({str(k): str(v) for k, v in (get("Variables") or {}).items()}),
             method_settings=tuple(settings),
             access_log_format=access_log.get("Format"),
-            tracing_enabled=bool(get("TracingEnabled", False)),
+            tracing_enabled=cfn_bool(
+                get("TracingEnabled", False),
+                f"{self.source}: resource {logical} property TracingEnabled",
+            ),
         )
 
     def _usage_plans(self, api_id: str, stage: str) -> tuple[UsagePlan, ...]:
@@ -541,7 +630,7 @@ class _Reader:
                     # CloudFormation generates a value when none is given: ours is stable.
                     value=str(value) if value else physical_id(key_logical + "/value", 40),
                     name=self.prop(key_logical, "Name"),
-                    enabled=bool(self.prop(key_logical, "Enabled", False)),
+                    enabled=self.flag(key_logical, "Enabled"),
                 )
             )
         plans = []
@@ -589,6 +678,21 @@ def _throttle(raw: Any) -> ThrottleSettings | None:
     if not isinstance(raw, Mapping) or not ("RateLimit" in raw or "BurstLimit" in raw):
         return None
     return ThrottleSettings(float(raw.get("RateLimit", 10_000)), int(raw.get("BurstLimit", 5_000)))
+
+
+def cfn_bool(value: Any, where: str) -> bool:
+    """A Boolean as CloudFormation takes it: true/false, or the strings "true"/"false" in any
+    case (a `Ref` to a String parameter, a quoted YAML value). Python's truth would read
+    "false" as true; anything else is refused, as CloudFormation refuses it.
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    (parameter values are strings; Boolean properties take "true" and "false").
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ApiError(f"{where}: {value!r} is not a Boolean (true or false)")
 
 
 def _content_handling(value: Any, where: str) -> Any:
