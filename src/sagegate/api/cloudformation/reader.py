@@ -12,7 +12,9 @@ the property.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sagegate.api.cloudformation.intrinsics import Resolver, Unresolvable
@@ -40,6 +42,7 @@ from sagegate.api.model import (
     frozen,
 )
 from sagegate.api.options import LoadOptions
+from sagegate.api.values import method_request_parameters, string_map, text
 
 REST_API = "AWS::ApiGateway::RestApi"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -108,7 +111,21 @@ class _Reader:
         resources = template.get("Resources")
         if not isinstance(resources, Mapping):
             raise ApiError(f"{source}: a CloudFormation template's Resources must be a mapping")
-        self.resources: Mapping[str, Any] = resources
+        for logical, resource in resources.items():
+            # CloudFormation's own template validation: a resource is a mapping with a Type
+            # string, and Properties (when present) a mapping.
+            if not isinstance(resource, Mapping):
+                raise ApiError(f"{source}: resource {logical}: must be a mapping")
+            if not isinstance(resource.get("Type"), str):
+                raise ApiError(f"{source}: resource {logical} Type: missing, or not a string")
+            if resource.get("Properties") is not None and not isinstance(
+                resource["Properties"], Mapping
+            ):
+                raise ApiError(f"{source}: resource {logical} Properties: must be a mapping")
+        for section in ("Parameters", "Conditions", "Mappings"):
+            if template.get(section) is not None and not isinstance(template[section], Mapping):
+                raise ApiError(f"{source}: {section}: must be a mapping")
+        self.resources: Mapping[str, Any] = _with_sam_globals(template, resources)
         self.resolver = Resolver(
             template,
             region=options.region,
@@ -117,6 +134,7 @@ class _Reader:
             parameters=options.parameters,
             ref=_ref(lambda: self.resolver),
             get_att=_get_att(lambda: self.resolver),
+            include=self._include,
         )
 
     # -- reading values -------------------------------------------------------------
@@ -131,7 +149,7 @@ class _Reader:
                 f"{self.source}: resource {logical} ({kind}) property {prop}: "
                 f"cannot be resolved locally: {exc}"
             ) from None
-        except (TypeError, ValueError, IndexError) as exc:
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise ApiError(
                 f"{self.source}: resource {logical} property {prop}: malformed intrinsic "
                 f"function: {exc}"
@@ -162,6 +180,11 @@ class _Reader:
             return self.resolver.condition(condition)
         except Unresolvable as exc:
             raise ApiError(f"{self.source}: resource {logical} Condition: {exc}") from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise ApiError(
+                f"{self.source}: resource {logical} Condition {condition!r}: malformed "
+                f"condition function: {exc}"
+            ) from None
 
     def belongs(self, logical: str, api_id: str, prop: str = "RestApiId") -> bool:
         """True when the resource's `prop` names the API."""
@@ -172,7 +195,9 @@ class _Reader:
 
     def choose_api(self) -> str:
         apis = self.of_type(REST_API) + [
-            logical for logical in self.of_type(SAM_API) if "DefinitionBody" in self.props(logical)
+            logical
+            for logical in self.of_type(SAM_API)
+            if "DefinitionBody" in self.props(logical) or "DefinitionUri" in self.props(logical)
         ]
         wanted = self.options.api
         if wanted is not None:
@@ -191,8 +216,8 @@ class _Reader:
                 raise ApiError(
                     f"{self.source}: no API in it that sagegate reads: SAM's implicit APIs "
                     "(a function's Api events) and AWS::Serverless::Api without DefinitionBody "
-                    "are made by the SAM transform; serve its output (sam build, or "
-                    "sam validate --debug) or an AWS::ApiGateway::RestApi"
+                    "or DefinitionUri are made by the SAM transform; serve its output (sam build, "
+                    "or sam validate --debug) or an AWS::ApiGateway::RestApi"
                 )
             raise ApiError(f"{self.source}: no API in it: the template has no {REST_API}")
         if len(apis) > 1:
@@ -217,6 +242,10 @@ class _Reader:
         logical = self.choose_api()
         kind = self.resources[logical]["Type"]
         body = self.prop(logical, "DefinitionBody" if kind == SAM_API else "Body")
+        if kind == SAM_API:
+            self._check_sam(logical)
+            if body is None:
+                body = self._definition_uri(logical)
         if body is None and self.prop(logical, "BodyS3Location") is not None:
             raise ApiError(
                 f"{self.source}: resource {logical} ({kind}) property BodyS3Location: an "
@@ -234,7 +263,7 @@ class _Reader:
             if not self.belongs(method_id, api_id):
                 continue
             resource_id = self.prop(method_id, "ResourceId")
-            if resource_id not in paths:
+            if not isinstance(resource_id, str) or resource_id not in paths:
                 raise ApiError(
                     f"{self.source}: resource {method_id} (AWS::ApiGateway::Method) property "
                     "ResourceId: not a resource of the API"
@@ -279,17 +308,24 @@ class _Reader:
             self.belongs(d, api_id) and self.prop(d, "StageName")
             for d in self.of_type("AWS::ApiGateway::Deployment")
         )
-        if has_stage:
+        binary = api.binary_media_types
+        gateway_responses = {**api.gateway_responses, **self._gateway_responses(api_id)}
+        if kind == SAM_API:
+            # SAM's Api deploys its own stage, with the Stage properties it takes itself
+            # (StageName, Variables, MethodSettings, AccessLogSetting, TracingEnabled):
+            # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-api.html
+            sam_stage = str(self.prop(logical, "StageName") or api.stage.name)
+            if self.options.stage in (None, sam_stage):
+                stage = self._stage_settings(logical, sam_stage, self.props(logical))
+            else:
+                stage = replace(api.stage, name=self.options.stage)
+            # SAM writes its BinaryMediaTypes and GatewayResponses into the body.
+            binary += tuple(
+                str(t).replace("~1", "/") for t in self.prop(logical, "BinaryMediaTypes") or ()
+            )
+            gateway_responses.update(self._sam_gateway_responses(logical))
+        elif has_stage:
             stage = self._stage(logical, api_id)
-        elif self.options.stage is None:  # SAM's Api says its stage (a RestApi cannot)
-            stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
-            variables = self.prop(logical, "Variables")
-            if variables:
-                stage = replace(
-                    stage, variables=frozen({str(k): str(v) for k, v in variables.items()})
-                )
-            if self.prop(logical, "TracingEnabled") is not None:
-                stage = replace(stage, tracing_enabled=bool(self.prop(logical, "TracingEnabled")))
         else:
             stage = api.stage
         name = self.prop(logical, "Name")
@@ -298,9 +334,94 @@ class _Reader:
             id=api_id,
             name=str(name) if name else api.name,
             stage=stage,
+            binary_media_types=tuple(dict.fromkeys(binary)),
             usage_plans=api.usage_plans + self._usage_plans(api_id, stage.name),
-            gateway_responses=frozen({**api.gateway_responses, **self._gateway_responses(api_id)}),
+            gateway_responses=frozen(gateway_responses),
         )
+
+    def _check_sam(self, logical: str) -> None:
+        """SAM properties whose effect the SAM transform writes into the OpenAPI body (security
+        on every operation, OPTIONS methods, a usage plan): sagegate does not run the
+        transform, and serving the body without them would be another API."""
+        for prop, what in (
+            ("Auth", "authorizers, API keys and resource policies"),
+            ("Cors", "an OPTIONS method on every path"),
+        ):
+            if self.prop(logical, prop):
+                raise ApiError(
+                    f"{self.source}: resource {logical} ({SAM_API}) property {prop}: the SAM "
+                    f"transform writes {what} into the definition, which sagegate does not "
+                    "run; serve the transformed template (`sam validate --debug` prints it) "
+                    "or write them in DefinitionBody"
+                )
+
+    def _definition_uri(self, logical: str) -> Any:
+        """SAM's DefinitionUri: a local file (before `sam deploy` uploads it) is read,
+        relative to the template; one in S3 cannot be."""
+        uri = self.prop(logical, "DefinitionUri")
+        at = f"{self.source}: resource {logical} ({SAM_API}) property DefinitionUri"
+        if isinstance(uri, Mapping) or (isinstance(uri, str) and uri.startswith("s3://")):
+            raise ApiError(
+                f"{at}: an OpenAPI definition in S3 is not read locally; point DefinitionUri "
+                "at the local file, or serve the OpenAPI file itself"
+            )
+        if not isinstance(uri, str) or not uri:
+            raise ApiError(f"{at}: missing (a SAM Api needs DefinitionBody or DefinitionUri)")
+        return self._local_document(at, uri)
+
+    def _local_document(self, at: str, location: str) -> Any:
+        from sagegate.api.load import read_document
+
+        path = Path(self.source).parent / location
+        if not path.is_file():
+            raise ApiError(f"{at}: {location!r}: no such file (next to the template: {path})")
+        return read_document(path)
+
+    def _include(self, location: str) -> Any:
+        """An AWS::Include snippet's content (a local file, relative to the template)."""
+        from sagegate.api.load import read_document
+
+        path = Path(self.source).parent / location
+        if not path.is_file():
+            raise Unresolvable(f"AWS::Include of {location!r}: no such file ({path})")
+        try:
+            return read_document(path)
+        except ApiError as exc:
+            raise Unresolvable(f"AWS::Include: {exc}") from None
+
+    def _sam_gateway_responses(self, logical: str) -> dict[str, GatewayResponse]:
+        """SAM's GatewayResponses, as the transform writes them into the body: each of
+        ResponseParameters' Headers, Paths and QueryStrings becomes
+        gatewayresponse.header|path|querystring.NAME with its value as given ("'*'").
+
+        https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-gatewayresponse.html
+        """
+        responses = {}
+        for response_type, item in self.mapping(logical, "GatewayResponses").items():
+            at = f"{self.source}: resource {logical} property GatewayResponses.{response_type}"
+            if not isinstance(item, Mapping):
+                raise ApiError(f"{at}: must be a mapping")
+            parameters: dict[str, str] = {}
+            raw = item.get("ResponseParameters") or {}
+            if not isinstance(raw, Mapping):
+                raise ApiError(f"{at}.ResponseParameters: must be a mapping")
+            for group, prefix in (
+                ("Headers", "header"),
+                ("Paths", "path"),
+                ("QueryStrings", "querystring"),
+            ):
+                for key, value in string_map(
+                    raw.get(group), f"{at}.ResponseParameters.{group}"
+                ).items():
+                    parameters[f"gatewayresponse.{prefix}.{key}"] = value
+            status = item.get("StatusCode")
+            responses[str(response_type)] = GatewayResponse(
+                str(response_type),
+                str(status) if status is not None else None,
+                frozen(parameters),
+                frozen(string_map(item.get("ResponseTemplates"), f"{at}.ResponseTemplates")),
+            )
+        return responses
 
     def _json(self, logical: str, prop: str, text: str) -> Any:
         try:
@@ -406,7 +527,9 @@ class _Reader:
                 f"{', '.join(HTTP_METHODS)}"
             )
         validator_id = self.prop(logical, "RequestValidatorId")
-        if validator_id is not None and validator_id not in validators:
+        if validator_id is not None and (
+            not isinstance(validator_id, str) or validator_id not in validators
+        ):
             raise ApiError(
                 f"{self.source}: resource {logical} property RequestValidatorId: not a "
                 "request validator of the API"
@@ -427,13 +550,18 @@ class _Reader:
             authorization_type=authorization,  # type: ignore[arg-type]
             api_key_required=self.flag(logical, "ApiKeyRequired"),
             request_parameters=frozen(
-                {
-                    str(k): cfn_bool(v, f"{where} property RequestParameters.{k}")
-                    for k, v in self.mapping(logical, "RequestParameters").items()
-                }
+                method_request_parameters(
+                    {
+                        str(k): cfn_bool(v, f"{where} property RequestParameters.{k}")
+                        for k, v in self.mapping(logical, "RequestParameters").items()
+                    },
+                    f"{where} property RequestParameters",
+                )
             ),
             request_validator=validators.get(validator_id) if validator_id else None,
-            request_models=frozen(self.prop(logical, "RequestModels")),
+            request_models=frozen(
+                string_map(self.prop(logical, "RequestModels"), f"{where} property RequestModels")
+            ),
             integration=integration,
             method_responses=tuple(
                 MethodResponse(
@@ -446,14 +574,21 @@ class _Reader:
                             for k, v in (r.get("ResponseParameters") or {}).items()
                         }
                     ),
-                    frozen(r.get("ResponseModels")),
+                    frozen(
+                        string_map(
+                            r.get("ResponseModels"),
+                            f"{where} property MethodResponses[{i}].ResponseModels",
+                        )
+                    ),
                 )
                 for i, r in enumerate(
                     self.items(logical, "MethodResponses", self.prop(logical, "MethodResponses"))
                 )
             ),
-            authorizer=self.prop(logical, "AuthorizerId"),
-            operation_name=self.prop(logical, "OperationName"),
+            authorizer=text(self.prop(logical, "AuthorizerId"), f"{where} property AuthorizerId"),
+            operation_name=text(
+                self.prop(logical, "OperationName"), f"{where} property OperationName"
+            ),
         )
 
     def _integration(self, logical: str, raw: Any) -> Integration:
@@ -480,12 +615,24 @@ class _Reader:
             self.items(logical, "Integration.IntegrationResponses", responses_raw)
         ):
             handling = response.get("ContentHandling")
+            at = f"{self.source}: resource {logical} property Integration.IntegrationResponses"
+            at = f"{at}[{index}]"
+            status = response.get("StatusCode")
+            if not isinstance(status, str | int) or not re.fullmatch(r"[1-5]\d\d", str(status)):
+                raise ApiError(f"{at}.StatusCode: {status!r} is not an HTTP status code")
             responses.append(
                 IntegrationResponse(
-                    status_code=str(response.get("StatusCode", "")),
-                    selection_pattern=response.get("SelectionPattern") or None,
-                    response_parameters=frozen(response.get("ResponseParameters")),
-                    response_templates=frozen(response.get("ResponseTemplates")),
+                    status_code=str(status),
+                    selection_pattern=text(
+                        response.get("SelectionPattern"), f"{at}.SelectionPattern"
+                    )
+                    or None,
+                    response_parameters=frozen(
+                        string_map(response.get("ResponseParameters"), f"{at}.ResponseParameters")
+                    ),
+                    response_templates=frozen(
+                        string_map(response.get("ResponseTemplates"), f"{at}.ResponseTemplates")
+                    ),
                     content_handling=_content_handling(
                         handling,
                         f"{self.source}: resource {logical} property "
@@ -505,12 +652,15 @@ class _Reader:
             )
         http_method = get("IntegrationHttpMethod")
         credentials = get("Credentials")
+        at = f"{self.source}: resource {logical} property Integration"
         return Integration(
             type=kind,  # type: ignore[arg-type]
-            uri=get("Uri"),
+            uri=text(get("Uri"), f"{at}.Uri"),
             http_method=str(http_method).upper() if http_method else None,
-            request_parameters=frozen(get("RequestParameters")),
-            request_templates=frozen(get("RequestTemplates")),
+            request_parameters=frozen(
+                string_map(get("RequestParameters"), f"{at}.RequestParameters")
+            ),
+            request_templates=frozen(string_map(get("RequestTemplates"), f"{at}.RequestTemplates")),
             passthrough_behavior=passthrough,  # type: ignore[arg-type]
             content_handling=_content_handling(
                 get("ContentHandling"),
@@ -520,7 +670,7 @@ class _Reader:
             responses=tuple(responses),
             # The role API Gateway assumes to call the service; an export writes it.
             credentials=str(credentials) if credentials else None,
-            connection_type=get("ConnectionType"),
+            connection_type=text(get("ConnectionType"), f"{at}.ConnectionType"),
         )
 
     def _gateway_responses(self, api_id: str) -> dict[str, GatewayResponse]:
@@ -530,11 +680,16 @@ class _Reader:
                 continue
             response_type = str(self.prop(logical, "ResponseType"))
             status = self.prop(logical, "StatusCode")
+            at = f"{self.source}: resource {logical} property"
             responses[response_type] = GatewayResponse(
                 response_type,
                 str(status) if status is not None else None,
-                frozen(self.prop(logical, "ResponseParameters")),
-                frozen(self.prop(logical, "ResponseTemplates")),
+                frozen(
+                    string_map(self.prop(logical, "ResponseParameters"), f"{at} ResponseParameters")
+                ),
+                frozen(
+                    string_map(self.prop(logical, "ResponseTemplates"), f"{at} ResponseTemplates")
+                ),
             )
         return responses
 
@@ -678,6 +833,42 @@ def _throttle(raw: Any) -> ThrottleSettings | None:
     if not isinstance(raw, Mapping) or not ("RateLimit" in raw or "BurstLimit" in raw):
         return None
     return ThrottleSettings(float(raw.get("RateLimit", 10_000)), int(raw.get("BurstLimit", 5_000)))
+
+
+def _with_sam_globals(
+    template: Mapping[str, Any], resources: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The resources with SAM's `Globals: Api:` applied to every AWS::Serverless::Api.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
+    A resource's own scalar replaces the global one, mappings are merged (the resource's
+    keys win) and lists are concatenated, the global items first.
+    """
+    globals_section = template.get("Globals")
+    api = globals_section.get("Api") if isinstance(globals_section, Mapping) else None
+    if not isinstance(api, Mapping) or not api:
+        return resources
+    merged: dict[str, Any] = {}
+    for logical, resource in resources.items():
+        if resource.get("Type") == SAM_API:
+            properties = _sam_merge(api, resource.get("Properties") or {})
+            resource = {**resource, "Properties": properties}
+        merged[logical] = resource
+    return merged
+
+
+def _sam_merge(global_value: Any, own: Any) -> Any:
+    if isinstance(global_value, Mapping) and isinstance(own, Mapping):
+        keys = [*global_value, *(k for k in own if k not in global_value)]
+        return {
+            k: _sam_merge(global_value[k], own[k])
+            if k in global_value and k in own
+            else own.get(k, global_value.get(k))
+            for k in keys
+        }
+    if isinstance(global_value, list) and isinstance(own, list):
+        return [*global_value, *own]
+    return own
 
 
 def cfn_bool(value: Any, where: str) -> bool:
