@@ -274,8 +274,19 @@ class _Reader:
         policy = self.prop(logical, "Policy")
         if isinstance(policy, str):
             policy = self._json(logical, "Policy", policy)
-        endpoint = self.prop(logical, "EndpointConfiguration") or {}
+        endpoint = self.mapping(logical, "EndpointConfiguration")
         types = endpoint.get("Types") or ["EDGE"]
+        if not isinstance(types, list):
+            raise ApiError(
+                f"{self.source}: resource {logical} property EndpointConfiguration.Types: "
+                "must be a list"
+            )
+        key_source = str(self.prop(logical, "ApiKeySourceType") or "HEADER")
+        if key_source not in ("HEADER", "AUTHORIZER"):
+            raise ApiError(
+                f"{self.source}: resource {logical} property ApiKeySourceType: "
+                f"{key_source!r} is not HEADER or AUTHORIZER"
+            )
         return RestApi(
             name=str(name),
             id=api_id,
@@ -283,8 +294,10 @@ class _Reader:
             resources=tuple(Resource(path, frozen(methods[path])) for path in sorted(methods)),
             models=frozen(models),
             gateway_responses=frozen(self._gateway_responses(api_id)),
-            binary_media_types=tuple(self.prop(logical, "BinaryMediaTypes") or ()),
-            api_key_source=self.prop(logical, "ApiKeySourceType") or "HEADER",
+            binary_media_types=tuple(
+                str(t).replace("~1", "/") for t in self.prop(logical, "BinaryMediaTypes") or ()
+            ),
+            api_key_source=key_source,  # type: ignore[arg-type]
             usage_plans=self._usage_plans(api_id, stage.name),
             policy=policy,
             endpoint_type=str(types[0]),
@@ -498,6 +511,13 @@ class _Reader:
             )
         return value
 
+    def _map(self, value: Any, where: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ApiError(f"{where}: must be a mapping, not {type(value).__name__}")
+        return value
+
     def items(self, logical: str, name: str, raw: Any) -> list[Mapping[str, Any]]:
         """A list property whose items are mappings ([] when absent)."""
         if raw is None:
@@ -571,7 +591,10 @@ class _Reader:
                             str(k): cfn_bool(
                                 v, f"{where} property MethodResponses[{i}].ResponseParameters.{k}"
                             )
-                            for k, v in (r.get("ResponseParameters") or {}).items()
+                            for k, v in self._map(
+                                r.get("ResponseParameters"),
+                                f"{where} property MethodResponses[{i}].ResponseParameters",
+                            ).items()
                         }
                     ),
                     frozen(
@@ -727,8 +750,9 @@ class _Reader:
 
         # One setting per resource and method: the CDK writes logging and throttling of
         # '/*/*' as two entries, which the stage holds as one.
+        at = f"{self.source}: resource {logical} property"
         merged: dict[tuple[str, str], ThrottleSettings | None] = {}
-        for item in get("MethodSettings") or ():
+        for index, item in enumerate(self.items(logical, "MethodSettings", get("MethodSettings"))):
             key = (
                 _setting_path(str(item.get("ResourcePath", "/*"))),
                 str(item.get("HttpMethod", "*")),
@@ -736,8 +760,16 @@ class _Reader:
             throttle = merged.get(key)
             if "ThrottlingRateLimit" in item or "ThrottlingBurstLimit" in item:
                 throttle = ThrottleSettings(
-                    float(item.get("ThrottlingRateLimit", 10_000)),
-                    int(item.get("ThrottlingBurstLimit", 5_000)),
+                    _number(
+                        item.get("ThrottlingRateLimit", 10_000),
+                        f"{at} MethodSettings[{index}].ThrottlingRateLimit",
+                    ),
+                    int(
+                        _number(
+                            item.get("ThrottlingBurstLimit", 5_000),
+                            f"{at} MethodSettings[{index}].ThrottlingBurstLimit",
+                        )
+                    ),
                 )
             merged[key] = throttle
         settings = [
@@ -750,17 +782,23 @@ class _Reader:
                     "/*",
                     "*",
                     ThrottleSettings(
-                        float(get("ThrottlingRateLimit", 10_000)),
-                        int(get("ThrottlingBurstLimit", 5_000)),
+                        _number(get("ThrottlingRateLimit", 10_000), f"{at} ThrottlingRateLimit"),
+                        int(
+                            _number(
+                                get("ThrottlingBurstLimit", 5_000), f"{at} ThrottlingBurstLimit"
+                            )
+                        ),
                     ),
                 )
             )
         access_log = get("AccessLogSetting") or {}
+        if not isinstance(access_log, Mapping):
+            raise ApiError(f"{at} AccessLogSetting: must be a mapping")
         return Stage(
             name=name,
-            variables=frozen({str(k): str(v) for k, v in (get("Variables") or {}).items()}),
+            variables=frozen(string_map(get("Variables"), f"{at} Variables")),
             method_settings=tuple(settings),
-            access_log_format=access_log.get("Format"),
+            access_log_format=text(access_log.get("Format"), f"{at} AccessLogSetting.Format"),
             tracing_enabled=cfn_bool(
                 get("TracingEnabled", False),
                 f"{self.source}: resource {logical} property TracingEnabled",
@@ -790,7 +828,7 @@ class _Reader:
             )
         plans = []
         for logical in self.of_type("AWS::ApiGateway::UsagePlan"):
-            for api_stage in self.prop(logical, "ApiStages") or ():
+            for api_stage in self.items(logical, "ApiStages", self.prop(logical, "ApiStages")):
                 if api_stage.get("ApiId") != api_id or api_stage.get("Stage") != stage:
                     continue
                 plan_id = physical_id(logical)
@@ -832,7 +870,20 @@ def _setting_path(raw: str) -> str:
 def _throttle(raw: Any) -> ThrottleSettings | None:
     if not isinstance(raw, Mapping) or not ("RateLimit" in raw or "BurstLimit" in raw):
         return None
-    return ThrottleSettings(float(raw.get("RateLimit", 10_000)), int(raw.get("BurstLimit", 5_000)))
+    return ThrottleSettings(
+        _number(raw.get("RateLimit", 10_000), "a usage plan's Throttle.RateLimit"),
+        int(_number(raw.get("BurstLimit", 5_000), "a usage plan's Throttle.BurstLimit")),
+    )
+
+
+def _number(value: Any, where: str) -> float:
+    """A number property (CloudFormation takes numbers written as strings too)."""
+    if isinstance(value, bool):
+        raise ApiError(f"{where}: {value!r} is not a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ApiError(f"{where}: {value!r} is not a number") from None
 
 
 def _with_sam_globals(

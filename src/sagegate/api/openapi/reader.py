@@ -129,7 +129,7 @@ class _Reader:
         if self.options.stage is not None:
             return self.options.stage
         if self.v3:
-            for server in self.doc.get("servers") or ():
+            for server in self.array(self.doc.get("servers"), "servers"):
                 variables = self.mapping(server, "servers[]").get("variables") or {}
                 base = self.mapping(variables, "servers[].variables").get("basePath")
                 if isinstance(base, Mapping) and base.get("default"):
@@ -254,7 +254,10 @@ class _Reader:
         if not isinstance(binary, list):
             self.fail("x-amazon-apigateway-binary-media-types", "must be a list")
         policy = self.doc.get("x-amazon-apigateway-policy")
-        stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), self.stage_name())
+        try:
+            stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), self.stage_name())
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            self.fail("x-sagegate-stage", f"malformed ({type(exc).__name__}: {exc})")
         return RestApi(
             name=str(info.get("title") or "api"),
             id=_api_id(self.doc, info),
