@@ -832,24 +832,30 @@ class _Reader:
                 if api_stage.get("ApiId") != api_id or api_stage.get("Stage") != stage:
                     continue
                 plan_id = physical_id(logical)
-                quota = self.prop(logical, "Quota")
+                at = f"{self.source}: resource {logical} property"
+                quota = self.mapping(logical, "Quota")
+                period = str(quota.get("Period", "DAY"))
+                if period not in ("DAY", "WEEK", "MONTH"):
+                    raise ApiError(f"{at} Quota.Period: {period!r} is not DAY, WEEK or MONTH")
                 plans.append(
                     UsagePlan(
                         id=plan_id,
                         name=self.prop(logical, "UsagePlanName"),
                         throttle=_throttle(self.prop(logical, "Throttle")),
                         quota=QuotaSettings(
-                            int(quota["Limit"]),
-                            quota.get("Period", "DAY"),
-                            int(quota.get("Offset", 0)),
+                            int(_number(quota["Limit"], f"{at} Quota.Limit")),
+                            period,  # type: ignore[arg-type]
+                            int(_number(quota.get("Offset", 0), f"{at} Quota.Offset")),
                         )
-                        if quota and "Limit" in quota
+                        if "Limit" in quota
                         else None,
                         api_keys=tuple(keys_of.get(plan_id, ())),
                         method_throttles=frozen(
                             {
                                 path: throttle
-                                for path, raw in (api_stage.get("Throttle") or {}).items()
+                                for path, raw in self._map(
+                                    api_stage.get("Throttle"), f"{at} ApiStages[].Throttle"
+                                ).items()
                                 if (throttle := _throttle(raw)) is not None
                             }
                         ),
