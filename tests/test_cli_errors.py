@@ -172,6 +172,21 @@ CASES = {
         ),
         "x-amazon-apigateway-request-validators.all.validateRequestBody: 1 is not a Boolean",
     ),
+    "a base path that is no stage name": (
+        "api.json",
+        json.dumps(
+            {
+                **json.loads(openapi()),
+                "servers": [
+                    {
+                        "url": "https://api.example.com/{basePath}",
+                        "variables": {"basePath": {"default": "/tokenizer/v1"}},
+                    }
+                ],
+            }
+        ),
+        "servers[0].variables.basePath.default: '/tokenizer/v1' is not a stage name",
+    ),
     "a template with no API": (
         "t.yaml",
         "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",

@@ -126,17 +126,39 @@ class _Reader:
     # -- document-level -----------------------------------------------------------------
 
     def stage_name(self) -> str:
+        """`--stage`, else the base path an export names (its stage: `/prod`), else prod.
+
+        API Gateway's import ignores basePath by default (basepath=ignore) and its export
+        writes the stage there; a base path that is no stage name (a custom domain's
+        `/tokenizer/v1`, `/v1.2`) cannot be served as one, so it is refused rather than
+        served at a URL the banner would name and the router never match.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html
+        """
         if self.options.stage is not None:
             return self.options.stage
+        where, base = "basePath", None
         if self.v3:
-            for server in self.array(self.doc.get("servers"), "servers"):
-                variables = self.mapping(server, "servers[]").get("variables") or {}
-                base = self.mapping(variables, "servers[].variables").get("basePath")
-                if isinstance(base, Mapping) and base.get("default"):
-                    return str(base["default"]).strip("/") or "prod"
+            for index, server in enumerate(self.array(self.doc.get("servers"), "servers")):
+                at = f"servers[{index}]"
+                variables = self.mapping(server, at).get("variables") or {}
+                found = self.mapping(variables, f"{at}.variables").get("basePath")
+                if isinstance(found, Mapping) and found.get("default"):
+                    where, base = f"{at}.variables.basePath.default", found["default"]
+                    break
         elif self.doc.get("basePath"):
-            return str(self.doc["basePath"]).strip("/") or "prod"
-        return "prod"
+            base = self.doc["basePath"]
+        if base is None:
+            return "prod"
+        name = str(base).strip("/")
+        if not name:
+            return "prod"
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", name):
+            self.fail(
+                where,
+                f"{base!r} is not a stage name (letters, digits, '-' and '_'); "
+                "choose the stage with --stage NAME",
+            )
+        return name
 
     def models(self) -> dict[str, Model]:
         key = "components.schemas" if self.v3 else "definitions"
@@ -254,8 +276,9 @@ class _Reader:
         if not isinstance(binary, list):
             self.fail("x-amazon-apigateway-binary-media-types", "must be a list")
         policy = self.doc.get("x-amazon-apigateway-policy")
+        stage_name = self.stage_name()
         try:
-            stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), self.stage_name())
+            stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), stage_name)
         except (TypeError, AttributeError, KeyError, ValueError) as exc:
             self.fail("x-sagegate-stage", f"malformed ({type(exc).__name__}: {exc})")
         return RestApi(
