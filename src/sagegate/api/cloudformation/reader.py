@@ -60,16 +60,29 @@ def _ref(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, Any]],
             return resolver().text(properties["StageName"])
         if kind == "AWS::ApiGateway::Model" and "Name" in properties:
             return resolver().text(properties["Name"])
+        if kind == "AWS::SageMaker::Endpoint":
+            # Ref is the endpoint's ARN, whose name part SageMaker writes in lower case:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html#aws-resource-sagemaker-endpoint-return-values
+            r = resolver()
+            name = _endpoint_name(r, logical_id, properties)
+            return f"arn:aws:sagemaker:{r.region}:{r.account_id}:endpoint/{name.lower()}"
         return _physical_ref(logical_id, kind)
 
     return ref
 
 
+def _endpoint_name(r: Resolver, logical_id: str, properties: Mapping[str, Any]) -> str:
+    """A SageMaker endpoint's name: its EndpointName, else (a name CloudFormation generates,
+    as for the CDK's CfnEndpoint without one) its logical id, the name to bind locally with
+    --endpoint LOGICAL_ID=..."""
+    if "EndpointName" in properties:
+        return r.text(properties["EndpointName"])
+    return logical_id
+
+
 def _physical_ref(logical_id: str, kind: str) -> Any:
     if kind in ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Model"):
         return logical_id
-    if kind == "AWS::SageMaker::Endpoint":
-        raise Unresolvable(f"Ref {logical_id} is the endpoint's ARN; use Fn::GetAtt .EndpointName")
     if kind.startswith("AWS::ApiGateway::"):
         return physical_id(logical_id)
     return logical_id
@@ -82,13 +95,20 @@ def _get_att(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, An
         r = resolver()
         if kind == REST_API and attribute == "RootResourceId":
             return physical_id(logical_id + "/")
-        if kind == "AWS::SageMaker::Endpoint" and attribute == "EndpointName":
-            if "EndpointName" in properties:
-                return r.text(properties["EndpointName"])
-            return logical_id
+        if kind == "AWS::SageMaker::Endpoint":
+            if attribute == "EndpointName":
+                return _endpoint_name(r, logical_id, properties)
+            raise Unresolvable(
+                f"Fn::GetAtt {logical_id}.{attribute}: an AWS::SageMaker::Endpoint's one "
+                "attribute is EndpointName (its Ref is its ARN)"
+            )
         if attribute == "Arn":
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "unknown"
             name = _ref(resolver)(logical_id, resource)
+            if kind == "AWS::IAM::Role" and "RoleName" in properties:
+                name = r.text(properties["RoleName"])
+            if kind == "AWS::Lambda::Function" and "FunctionName" in properties:
+                name = r.text(properties["FunctionName"])
             if kind == "AWS::IAM::Role":
                 return f"arn:aws:iam::{r.account_id}:role/{name}"
             if kind == "AWS::Logs::LogGroup":
