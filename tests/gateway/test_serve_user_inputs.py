@@ -211,3 +211,34 @@ def test_an_included_body_with_its_own_intrinsics() -> None:
     )
     throttle = api.stage.throttle_for("/score", "POST")
     assert throttle is not None and throttle.rate_limit == 50.0
+
+
+# -- what cannot run as written -------------------------------------------------------------
+
+
+def test_a_sagemaker_integration_called_with_get_is_not_served(tmp_path: Path) -> None:
+    # IntegrationHttpMethod GET: on AWS, SageMaker's POST-only InvokeEndpoint fails; locally
+    # the route is listed as not served and answers API Gateway's 500, never a prediction.
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "get-to-sagemaker", "version": "1"},
+        "paths": {
+            "/score": {
+                "get": {
+                    "x-amazon-apigateway-integration": {
+                        "type": "aws",
+                        "httpMethod": "GET",
+                        "uri": "arn:aws:apigateway:us-east-1:runtime.sagemaker:path/endpoints/"
+                        "movie-ratings/invocations",
+                        "responses": {"default": {"statusCode": "200"}},
+                    }
+                }
+            }
+        },
+    }
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for url, _ in serve(path):
+        response = requests.get(f"{url}/prod/score", timeout=30)
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal server error"}
