@@ -37,6 +37,21 @@ def openapi(**integration: object) -> str:
     )
 
 
+SAM = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+{extra}{body}"""
+SAM_BODY = """\
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: t, version: '1'}
+        paths: {}
+"""
+
 CASES = {
     "unresolvable intrinsic": (
         "t.yaml",
@@ -76,6 +91,101 @@ CASES = {
         "thing.yaml",
         "hello: world\nitems: [1, 2]\n",
         "no API in it: expected a sagegate spec",
+    ),
+    # Shapes users have that sagegate cannot serve as written, or that AWS refuses.
+    "SAM Cors (written into the body by the transform)": (
+        "t.yaml",
+        SAM.format(extra="      Cors: \"'*'\"\n", body=SAM_BODY),
+        "resource Api (AWS::Serverless::Api) property Cors: the SAM transform writes an "
+        "OPTIONS method on every path into the definition",
+    ),
+    "SAM Auth": (
+        "t.yaml",
+        SAM.format(extra="      Auth: {DefaultAuthorizer: AWS_IAM}\n", body=SAM_BODY),
+        "property Auth: the SAM transform writes authorizers",
+    ),
+    "SAM DefinitionUri in S3": (
+        "t.yaml",
+        SAM.format(extra="", body="      DefinitionUri: s3://bucket/api.yaml\n"),
+        "property DefinitionUri: an OpenAPI definition in S3 is not read locally",
+    ),
+    "SAM DefinitionUri missing locally": (
+        "t.yaml",
+        SAM.format(extra="", body="      DefinitionUri: ./nowhere.yaml\n"),
+        "property DefinitionUri: './nowhere.yaml': no such file",
+    ),
+    "AWS::Include from S3": (
+        "t.yaml",
+        SAM.format(
+            extra="",
+            body="      DefinitionBody:\n        Fn::Transform:\n          Name: AWS::Include\n"
+            "          Parameters: {Location: s3://bucket/api.yaml}\n",
+        ),
+        "property DefinitionBody: cannot be resolved locally: AWS::Include of "
+        "s3://bucket/api.yaml: a file in S3 is not read locally",
+    ),
+    "a macro": (
+        "t.yaml",
+        SAM.format(
+            extra="",
+            body="      DefinitionBody:\n        Fn::Transform: {Name: MyMacro}\n",
+        ),
+        "Fn::Transform 'MyMacro' is a macro, which does not run locally",
+    ),
+    "a Boolean that is not one": (
+        "t.yaml",
+        YAML.replace("ApiKeyRequired: true", "ApiKeyRequired: 'yes'"),
+        "resource Get property ApiKeyRequired: 'yes' is not a Boolean (true or false)",
+    ),
+    "an unknown AuthorizationType": (
+        "t.yaml",
+        YAML.replace("AuthorizationType: AWS_IAM", "AuthorizationType: IAM"),
+        "resource Get property AuthorizationType: 'IAM' is not one of NONE, AWS_IAM",
+    ),
+    "IntegrationResponses not a list": (
+        "t.yaml",
+        YAML.replace(
+            "        IntegrationResponses:\n          - StatusCode: '200'\n",
+            "        IntegrationResponses: {StatusCode: '200'}\n        Ignored:\n"
+            "          - StatusCode: '200'\n",
+        ),
+        "property Integration.IntegrationResponses: must be a list, not dict",
+    ),
+    "a method request parameter name": (
+        "t.yaml",
+        YAML.replace("{method.request.querystring.items: true}", "{items: true}"),
+        "resource Get property RequestParameters.items: not a method request parameter",
+    ),
+    "an OpenAPI template that is not a string": (
+        "api.json",
+        openapi(requestTemplates={"application/json": {"statusCode": 200}}),
+        "paths./x.get.x-amazon-apigateway-integration.requestTemplates.application/json: "
+        "must be a string, not dict",
+    ),
+    "an OpenAPI validator flag": (
+        "api.json",
+        json.dumps(
+            {
+                **json.loads(openapi()),
+                "x-amazon-apigateway-request-validators": {"all": {"validateRequestBody": 1}},
+            }
+        ),
+        "x-amazon-apigateway-request-validators.all.validateRequestBody: 1 is not a Boolean",
+    ),
+    "a base path that is no stage name": (
+        "api.json",
+        json.dumps(
+            {
+                **json.loads(openapi()),
+                "servers": [
+                    {
+                        "url": "https://api.example.com/{basePath}",
+                        "variables": {"basePath": {"default": "/tokenizer/v1"}},
+                    }
+                ],
+            }
+        ),
+        "servers[0].variables.basePath.default: '/tokenizer/v1' is not a stage name",
     ),
     "a template with no API": (
         "t.yaml",

@@ -119,14 +119,25 @@ def load_api(path: str | Path | None, options: LoadOptions | None = None) -> Loa
         spec = Spec.from_file(path)
         api = api_from_spec(spec, region=options.region)
         return LoadedApi(_with_overrides(api, options), kind, path, spec)
-    if kind == "cloudformation":
-        from sagegate.api.cloudformation import api_from_template
+    try:
+        if kind == "cloudformation":
+            from sagegate.api.cloudformation import api_from_template
 
-        api = api_from_template(document, options, source=str(path))
-    else:
-        from sagegate.api.openapi import api_from_openapi
+            api = api_from_template(document, options, source=str(path))
+        else:
+            from sagegate.api.openapi import api_from_openapi
 
-        api = api_from_openapi(document, options, source=str(path))
+            api = api_from_openapi(document, options, source=str(path))
+    except SpecError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        # The readers check the shapes they read and name the place; a shape they missed
+        # still stops the start with one line, not a traceback.
+        what = "CloudFormation template" if kind == "cloudformation" else "OpenAPI document"
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ApiError(
+            f"{path}: a malformed {what}: {type(exc).__name__}" + (f": {detail}" if detail else "")
+        ) from None
     return LoadedApi(_with_overrides(api, options), kind, path)
 
 

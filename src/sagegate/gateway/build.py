@@ -124,6 +124,14 @@ def unsupported_reason(api: RestApi, method: Method) -> str | None:
             return f"{integration.uri!r} is not a SageMaker Runtime InvokeEndpoint URI"
         if found.group("action") == "async-invocations":
             return "SageMaker's asynchronous inference (async-invocations) is not emulated"
+        if (integration.http_method or "").upper() != "POST":
+            # InvokeEndpoint is `POST /endpoints/NAME/invocations`; API Gateway calls the
+            # service with the integration's own method, so any other one fails on AWS.
+            # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+            return (
+                "SageMaker's InvokeEndpoint is called with POST, and the integration's "
+                f"method is {integration.http_method or 'missing'}"
+            )
     if integration.type in ("HTTP", "HTTP_PROXY"):
         if integration.connection_type == "VPC_LINK":
             return "an HTTP integration through a VPC link is not emulated"

@@ -79,7 +79,9 @@ def refusal(value: Any) -> str:
         ("AWS::StackName", "stack"),
         ("AWS::NotificationARNs", []),
         ("Name", "ratings"),
-        ("Size", 3),
+        # "...when you use the parameter elsewhere in your template (for example, by using the
+        # Ref intrinsic function), the parameter value becomes a string." (Parameters, AWS docs)
+        ("Size", "3"),
         ("Zones", ["a", "b", "c"]),
         ("Subnets", ["s-1", "s-2"]),
         ("Api", "id-of-Api"),
@@ -119,7 +121,7 @@ def test_no_value_removes_the_key_or_the_item() -> None:
 
 
 def test_a_mapping_of_more_than_one_key_is_data_not_a_function() -> None:
-    assert resolve({"Ref": "Name", "Other": {"Ref": "Size"}}) == {"Ref": "Name", "Other": 3}
+    assert resolve({"Ref": "Name", "Other": {"Ref": "Size"}}) == {"Ref": "Name", "Other": "3"}
     assert resolve({"Refs": "Name"}) == {"Refs": "Name"}
 
 
@@ -186,7 +188,7 @@ def test_find_in_map_with_and_without_a_default() -> None:
     assert resolve({"Fn::FindInMap": ["Tiers", "gold", "Rate"]}) == 50
     assert resolve({"Fn::FindInMap": ["Tiers", {"Fn::Sub": "gold"}, "Names"]}) == ["g1", "g2"]
     fallback = {"Fn::FindInMap": ["Tiers", "bronze", "Rate", {"DefaultValue": {"Ref": "Size"}}]}
-    assert resolve(fallback) == 3
+    assert resolve(fallback) == "3"
     assert refusal({"Fn::FindInMap": ["Tiers", "bronze", "Rate"]}) == (
         "Fn::FindInMap ['Tiers', 'bronze', 'Rate']: no such entry"
     )

@@ -183,7 +183,10 @@ def test_a_method_and_its_integration() -> None:
                 HttpMethod="post",
                 AuthorizationType="aws_iam",
                 ApiKeyRequired=True,
-                RequestParameters={"method.request.querystring.q": "true", "x": False},
+                RequestParameters={
+                    "method.request.querystring.q": "true",
+                    "method.request.header.x": False,
+                },
                 RequestValidatorId={"Ref": "Validator"},
                 RequestModels={"application/json": "Item"},
                 MethodResponses=[{"StatusCode": 200, "ResponseModels": {"a/b": "Empty"}}],
@@ -218,7 +221,10 @@ def test_a_method_and_its_integration() -> None:
         True,
         "make",
     )
-    assert dict(m.request_parameters) == {"method.request.querystring.q": True, "x": False}
+    assert dict(m.request_parameters) == {
+        "method.request.querystring.q": True,
+        "method.request.header.x": False,
+    }
     assert m.request_validator is not None
     assert (m.request_validator.name, m.request_validator.validate_request_body) == (
         "Validator",
@@ -315,7 +321,8 @@ def test_the_stage_and_its_settings() -> None:
         }
     )
     s = api.stage
-    assert (s.name, dict(s.variables), s.tracing_enabled) == ("live", {"n": "1", "b": "True"}, True)
+    # A Boolean written as CloudFormation writes it into a String map.
+    assert (s.name, dict(s.variables), s.tracing_enabled) == ("live", {"n": "1", "b": "true"}, True)
     assert s.access_log_format == "$context.requestId"
     # A rate alone, or a burst alone: the other is the account's default (10,000 / 5,000).
     # A ResourcePath is written '/' then the path with '~1' for each '/' (/~1items is /items).
@@ -530,7 +537,8 @@ def test_attributes_of_other_resources(
         (
             "AWS::SageMaker::Endpoint",
             "Arn",
-            "Ref X is the endpoint's ARN; use Fn::GetAtt .EndpointName",
+            "Fn::GetAtt X.Arn: an AWS::SageMaker::Endpoint's one attribute is EndpointName "
+            "(its Ref is its ARN)",
         ),
     ],
 )
@@ -562,10 +570,19 @@ def test_refs_of_other_resources(target: dict[str, Any], value: str) -> None:
     assert api.resources[0].methods["GET"].operation_name == value
 
 
-def test_a_sagemaker_endpoints_ref_is_its_arn() -> None:
-    endpoint = {"Type": "AWS::SageMaker::Endpoint", "Properties": {}}
-    assert refusal({"X": endpoint, "M": method(OperationName={"Ref": "X"})}).endswith(
-        "Ref X is the endpoint's ARN; use Fn::GetAtt .EndpointName"
+@pytest.mark.parametrize(
+    ("properties", "name"), [({}, "x"), ({"EndpointName": "Movie-Ratings"}, "movie-ratings")]
+)
+def test_a_sagemaker_endpoints_ref_is_its_arn(properties: dict[str, Any], name: str) -> None:
+    # Users split the name out of it: !Select [1, !Split ['/', !Ref Endpoint]].
+    endpoint = {"Type": "AWS::SageMaker::Endpoint", "Properties": properties}
+    api = read(
+        {"X": endpoint, "M": method(OperationName={"Ref": "X"})},
+        region="eu-west-1",
+        account_id="123456789012",
+    )
+    assert api.resources[0].methods["GET"].operation_name == (
+        f"arn:aws:sagemaker:eu-west-1:123456789012:endpoint/{name}"
     )
 
 

@@ -24,6 +24,17 @@ _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
+def cfn_text(value: Any) -> str:
+    """A scalar as CloudFormation writes it as a string: booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _equal_text(value: Any) -> Any:
+    return value if isinstance(value, list | dict) else cfn_text(value)
+
+
 class Unresolvable(ValueError):
     """A value that cannot be computed without AWS; the message says which and why."""
 
@@ -41,6 +52,7 @@ class Resolver:
         parameters: Mapping[str, str],
         ref: Callable[[str, Mapping[str, Any]], Any],
         get_att: Callable[[str, Mapping[str, Any], str], Any],
+        include: Callable[[str], Any] | None = None,
     ) -> None:
         """`ref(logical_id, resource)` and `get_att(logical_id, resource, attribute)` answer
         for resources; they raise Unresolvable for what they do not know."""
@@ -52,6 +64,7 @@ class Resolver:
         self.parameters = parameters
         self._ref = ref
         self._get_att = get_att
+        self._include = include
 
     @property
     def pseudo(self) -> dict[str, Any]:
@@ -89,10 +102,8 @@ class Resolver:
     def text(self, value: Any) -> str:
         """A resolved value that must be a string (numbers are written as CloudFormation does)."""
         resolved = self.resolve(value)
-        if isinstance(resolved, bool):
-            return "true" if resolved else "false"
-        if isinstance(resolved, int | float):
-            return str(resolved)
+        if isinstance(resolved, bool | int | float):
+            return cfn_text(resolved)
         if not isinstance(resolved, str):
             raise Unresolvable(f"expected a string, got {json.dumps(resolved)[:80]}")
         return resolved
@@ -135,6 +146,8 @@ class Resolver:
             return json.dumps(self.resolve(argument), separators=(",", ":"))
         if name in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
             return self._condition_function(name, argument)
+        if name == "Fn::Transform":
+            return self._transform(argument)
         if name == "Fn::ImportValue":
             raise Unresolvable(
                 f"Fn::ImportValue {json.dumps(self.resolve(argument))} is another stack's export"
@@ -169,11 +182,17 @@ class Resolver:
             raise Unresolvable(
                 f"Ref {name}: the parameter has no Default; pass --parameter {name}=VALUE"
             )
+        if isinstance(value, list):  # a YAML list as a List<> parameter's Default
+            value = ",".join(cfn_text(item) for item in value)
+        # A parameter's value is a string (`Default: false` in YAML is "false"), so that
+        # `!Equals [!Ref Flag, "true"]` and a Boolean property read it as CloudFormation does.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+        value = cfn_text(value)
         if (
             str(declaration.get("Type", "")).startswith("List<")
             or declaration.get("Type") == "CommaDelimitedList"
         ):
-            return [item.strip() for item in str(value).split(",")]
+            return [item.strip() for item in value.split(",")]
         return value
 
     def _attribute(self, logical: str, attribute: str) -> Any:
@@ -202,6 +221,32 @@ class Resolver:
 
         return _SUB_VARIABLE.sub(substitute, template)
 
+    def _transform(self, argument: Any) -> Any:
+        """`Fn::Transform` with `AWS::Include`: the snippet at Location, its own intrinsics
+        resolved in this template. A local path is what `aws cloudformation package` (and
+        `sam deploy`) upload; an S3 object, or another macro, cannot be read locally.
+
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/create-reusable-transform-function-snippets-and-add-to-your-template-with-aws-include-transform.html
+        """
+        if not isinstance(argument, Mapping):
+            raise Unresolvable("Fn::Transform needs Name and Parameters")
+        name = argument.get("Name")
+        if name != "AWS::Include":
+            raise Unresolvable(f"Fn::Transform {name!r} is a macro, which does not run locally")
+        parameters = argument.get("Parameters")
+        location = parameters.get("Location") if isinstance(parameters, Mapping) else None
+        location = self.text(location) if location is not None else None
+        if not location:
+            raise Unresolvable("Fn::Transform AWS::Include needs Parameters.Location")
+        if location.startswith("s3://") or location.startswith("https://"):
+            raise Unresolvable(
+                f"AWS::Include of {location}: a file in S3 is not read locally; set Location "
+                "to the local file (as before `aws cloudformation package`)"
+            )
+        if self._include is None:
+            raise Unresolvable(f"AWS::Include of {location} is not read here")
+        return self.resolve(self._include(location))
+
     def _find_in_map(self, argument: Any) -> Any:
         names = [self.text(item) for item in argument[:3]]
         mappings = self.template.get("Mappings") or {}
@@ -223,8 +268,9 @@ class Resolver:
 
     def _condition_function(self, name: str, argument: Any) -> bool:
         if name == "Fn::Equals":
+            # Compared as strings, as CloudFormation compares them: a YAML `true` equals "true".
             left, right = (self.resolve(item) for item in argument)
-            return str(left) == str(right)
+            return bool(_equal_text(left) == _equal_text(right))
         if name == "Fn::Not":
             return not self._truth(argument[0])
         if name == "Fn::And":

@@ -12,7 +12,9 @@ the property.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sagegate.api.cloudformation.intrinsics import Resolver, Unresolvable
@@ -40,23 +42,47 @@ from sagegate.api.model import (
     frozen,
 )
 from sagegate.api.options import LoadOptions
+from sagegate.api.values import method_request_parameters, string_map, text
 
 REST_API = "AWS::ApiGateway::RestApi"
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 SAM_API = "AWS::Serverless::Api"
 
 
-def _ref(logical_id: str, resource: Mapping[str, Any]) -> Any:
-    """A resource's Ref: its physical id, as CloudFormation returns it for the type."""
-    kind = resource.get("Type", "")
-    properties = resource.get("Properties") or {}
-    if kind == "AWS::ApiGateway::Stage":
-        return properties.get("StageName", logical_id)
-    if kind == "AWS::ApiGateway::Model" and isinstance(properties.get("Name"), str):
-        return properties["Name"]
-    if kind == "AWS::ApiGateway::Model":
+def _ref(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, Any]], Any]:
+    def ref(logical_id: str, resource: Mapping[str, Any]) -> Any:
+        """A resource's Ref: its physical id, as CloudFormation returns it for the type."""
+        kind = resource.get("Type", "")
+        properties = resource.get("Properties") or {}
+        # A stage's and a model's Ref is its name, which may itself be a Ref to a parameter.
+        if kind == "AWS::ApiGateway::Stage" and "StageName" in properties:
+            return resolver().text(properties["StageName"])
+        if kind == "AWS::ApiGateway::Model" and "Name" in properties:
+            return resolver().text(properties["Name"])
+        if kind == "AWS::SageMaker::Endpoint":
+            # Ref is the endpoint's ARN, whose name part SageMaker writes in lower case:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html#aws-resource-sagemaker-endpoint-return-values
+            r = resolver()
+            name = _endpoint_name(r, logical_id, properties)
+            return f"arn:aws:sagemaker:{r.region}:{r.account_id}:endpoint/{name.lower()}"
+        return _physical_ref(logical_id, kind)
+
+    return ref
+
+
+def _endpoint_name(r: Resolver, logical_id: str, properties: Mapping[str, Any]) -> str:
+    """A SageMaker endpoint's name: its EndpointName, else (a name CloudFormation generates,
+    as for the CDK's CfnEndpoint without one) its logical id, the name to bind locally with
+    --endpoint LOGICAL_ID=..."""
+    if "EndpointName" in properties:
+        return r.text(properties["EndpointName"])
+    return logical_id
+
+
+def _physical_ref(logical_id: str, kind: str) -> Any:
+    if kind in ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Model"):
         return logical_id
-    if kind == "AWS::SageMaker::Endpoint":
-        raise Unresolvable(f"Ref {logical_id} is the endpoint's ARN; use Fn::GetAtt .EndpointName")
     if kind.startswith("AWS::ApiGateway::"):
         return physical_id(logical_id)
     return logical_id
@@ -69,13 +95,20 @@ def _get_att(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, An
         r = resolver()
         if kind == REST_API and attribute == "RootResourceId":
             return physical_id(logical_id + "/")
-        if kind == "AWS::SageMaker::Endpoint" and attribute == "EndpointName":
-            if "EndpointName" in properties:
-                return r.text(properties["EndpointName"])
-            return logical_id
+        if kind == "AWS::SageMaker::Endpoint":
+            if attribute == "EndpointName":
+                return _endpoint_name(r, logical_id, properties)
+            raise Unresolvable(
+                f"Fn::GetAtt {logical_id}.{attribute}: an AWS::SageMaker::Endpoint's one "
+                "attribute is EndpointName (its Ref is its ARN)"
+            )
         if attribute == "Arn":
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "unknown"
-            name = _ref(logical_id, resource)
+            name = _ref(resolver)(logical_id, resource)
+            if kind == "AWS::IAM::Role" and "RoleName" in properties:
+                name = r.text(properties["RoleName"])
+            if kind == "AWS::Lambda::Function" and "FunctionName" in properties:
+                name = r.text(properties["FunctionName"])
             if kind == "AWS::IAM::Role":
                 return f"arn:aws:iam::{r.account_id}:role/{name}"
             if kind == "AWS::Logs::LogGroup":
@@ -98,15 +131,30 @@ class _Reader:
         resources = template.get("Resources")
         if not isinstance(resources, Mapping):
             raise ApiError(f"{source}: a CloudFormation template's Resources must be a mapping")
-        self.resources: Mapping[str, Any] = resources
+        for logical, resource in resources.items():
+            # CloudFormation's own template validation: a resource is a mapping with a Type
+            # string, and Properties (when present) a mapping.
+            if not isinstance(resource, Mapping):
+                raise ApiError(f"{source}: resource {logical}: must be a mapping")
+            if not isinstance(resource.get("Type"), str):
+                raise ApiError(f"{source}: resource {logical} Type: missing, or not a string")
+            if resource.get("Properties") is not None and not isinstance(
+                resource["Properties"], Mapping
+            ):
+                raise ApiError(f"{source}: resource {logical} Properties: must be a mapping")
+        for section in ("Parameters", "Conditions", "Mappings"):
+            if template.get(section) is not None and not isinstance(template[section], Mapping):
+                raise ApiError(f"{source}: {section}: must be a mapping")
+        self.resources: Mapping[str, Any] = _with_sam_globals(template, resources)
         self.resolver = Resolver(
             template,
             region=options.region,
             account_id=options.account_id,
             stack_name="sagegate-local",
             parameters=options.parameters,
-            ref=_ref,
+            ref=_ref(lambda: self.resolver),
             get_att=_get_att(lambda: self.resolver),
+            include=self._include,
         )
 
     # -- reading values -------------------------------------------------------------
@@ -121,7 +169,7 @@ class _Reader:
                 f"{self.source}: resource {logical} ({kind}) property {prop}: "
                 f"cannot be resolved locally: {exc}"
             ) from None
-        except (TypeError, ValueError, IndexError) as exc:
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise ApiError(
                 f"{self.source}: resource {logical} property {prop}: malformed intrinsic "
                 f"function: {exc}"
@@ -152,6 +200,11 @@ class _Reader:
             return self.resolver.condition(condition)
         except Unresolvable as exc:
             raise ApiError(f"{self.source}: resource {logical} Condition: {exc}") from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise ApiError(
+                f"{self.source}: resource {logical} Condition {condition!r}: malformed "
+                f"condition function: {exc}"
+            ) from None
 
     def belongs(self, logical: str, api_id: str, prop: str = "RestApiId") -> bool:
         """True when the resource's `prop` names the API."""
@@ -162,7 +215,9 @@ class _Reader:
 
     def choose_api(self) -> str:
         apis = self.of_type(REST_API) + [
-            logical for logical in self.of_type(SAM_API) if "DefinitionBody" in self.props(logical)
+            logical
+            for logical in self.of_type(SAM_API)
+            if "DefinitionBody" in self.props(logical) or "DefinitionUri" in self.props(logical)
         ]
         wanted = self.options.api
         if wanted is not None:
@@ -181,8 +236,8 @@ class _Reader:
                 raise ApiError(
                     f"{self.source}: no API in it that sagegate reads: SAM's implicit APIs "
                     "(a function's Api events) and AWS::Serverless::Api without DefinitionBody "
-                    "are made by the SAM transform; serve its output (sam build, or "
-                    "sam validate --debug) or an AWS::ApiGateway::RestApi"
+                    "or DefinitionUri are made by the SAM transform; serve its output (sam build, "
+                    "or sam validate --debug) or an AWS::ApiGateway::RestApi"
                 )
             raise ApiError(f"{self.source}: no API in it: the template has no {REST_API}")
         if len(apis) > 1:
@@ -191,6 +246,12 @@ class _Reader:
                 "choose one with --api LOGICAL_ID"
             )
         return apis[0]
+
+    def flag(self, logical: str, name: str, default: bool = False) -> bool:
+        """A Boolean property, as CloudFormation reads one (true/false, or their strings)."""
+        return cfn_bool(
+            self.prop(logical, name, default), f"{self.source}: resource {logical} property {name}"
+        )
 
     def props(self, logical: str) -> Mapping[str, Any]:
         """The raw properties of a resource."""
@@ -201,6 +262,10 @@ class _Reader:
         logical = self.choose_api()
         kind = self.resources[logical]["Type"]
         body = self.prop(logical, "DefinitionBody" if kind == SAM_API else "Body")
+        if kind == SAM_API:
+            self._check_sam(logical)
+            if body is None:
+                body = self._definition_uri(logical)
         if body is None and self.prop(logical, "BodyS3Location") is not None:
             raise ApiError(
                 f"{self.source}: resource {logical} ({kind}) property BodyS3Location: an "
@@ -218,7 +283,7 @@ class _Reader:
             if not self.belongs(method_id, api_id):
                 continue
             resource_id = self.prop(method_id, "ResourceId")
-            if resource_id not in paths:
+            if not isinstance(resource_id, str) or resource_id not in paths:
                 raise ApiError(
                     f"{self.source}: resource {method_id} (AWS::ApiGateway::Method) property "
                     "ResourceId: not a resource of the API"
@@ -229,8 +294,19 @@ class _Reader:
         policy = self.prop(logical, "Policy")
         if isinstance(policy, str):
             policy = self._json(logical, "Policy", policy)
-        endpoint = self.prop(logical, "EndpointConfiguration") or {}
+        endpoint = self.mapping(logical, "EndpointConfiguration")
         types = endpoint.get("Types") or ["EDGE"]
+        if not isinstance(types, list):
+            raise ApiError(
+                f"{self.source}: resource {logical} property EndpointConfiguration.Types: "
+                "must be a list"
+            )
+        key_source = str(self.prop(logical, "ApiKeySourceType") or "HEADER")
+        if key_source not in ("HEADER", "AUTHORIZER"):
+            raise ApiError(
+                f"{self.source}: resource {logical} property ApiKeySourceType: "
+                f"{key_source!r} is not HEADER or AUTHORIZER"
+            )
         return RestApi(
             name=str(name),
             id=api_id,
@@ -238,8 +314,10 @@ class _Reader:
             resources=tuple(Resource(path, frozen(methods[path])) for path in sorted(methods)),
             models=frozen(models),
             gateway_responses=frozen(self._gateway_responses(api_id)),
-            binary_media_types=tuple(self.prop(logical, "BinaryMediaTypes") or ()),
-            api_key_source=self.prop(logical, "ApiKeySourceType") or "HEADER",
+            binary_media_types=tuple(
+                str(t).replace("~1", "/") for t in self.prop(logical, "BinaryMediaTypes") or ()
+            ),
+            api_key_source=key_source,  # type: ignore[arg-type]
             usage_plans=self._usage_plans(api_id, stage.name),
             policy=policy,
             endpoint_type=str(types[0]),
@@ -263,17 +341,24 @@ class _Reader:
             self.belongs(d, api_id) and self.prop(d, "StageName")
             for d in self.of_type("AWS::ApiGateway::Deployment")
         )
-        if has_stage:
+        binary = api.binary_media_types
+        gateway_responses = {**api.gateway_responses, **self._gateway_responses(api_id)}
+        if kind == SAM_API:
+            # SAM's Api deploys its own stage, with the Stage properties it takes itself
+            # (StageName, Variables, MethodSettings, AccessLogSetting, TracingEnabled):
+            # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-api.html
+            sam_stage = str(self.prop(logical, "StageName") or api.stage.name)
+            if self.options.stage in (None, sam_stage):
+                stage = self._stage_settings(logical, sam_stage, self.props(logical))
+            else:
+                stage = replace(api.stage, name=self.options.stage)
+            # SAM writes its BinaryMediaTypes and GatewayResponses into the body.
+            binary += tuple(
+                str(t).replace("~1", "/") for t in self.prop(logical, "BinaryMediaTypes") or ()
+            )
+            gateway_responses.update(self._sam_gateway_responses(logical))
+        elif has_stage:
             stage = self._stage(logical, api_id)
-        elif self.options.stage is None:  # SAM's Api says its stage (a RestApi cannot)
-            stage = replace(api.stage, name=str(self.prop(logical, "StageName") or api.stage.name))
-            variables = self.prop(logical, "Variables")
-            if variables:
-                stage = replace(
-                    stage, variables=frozen({str(k): str(v) for k, v in variables.items()})
-                )
-            if self.prop(logical, "TracingEnabled") is not None:
-                stage = replace(stage, tracing_enabled=bool(self.prop(logical, "TracingEnabled")))
         else:
             stage = api.stage
         name = self.prop(logical, "Name")
@@ -282,9 +367,94 @@ class _Reader:
             id=api_id,
             name=str(name) if name else api.name,
             stage=stage,
+            binary_media_types=tuple(dict.fromkeys(binary)),
             usage_plans=api.usage_plans + self._usage_plans(api_id, stage.name),
-            gateway_responses=frozen({**api.gateway_responses, **self._gateway_responses(api_id)}),
+            gateway_responses=frozen(gateway_responses),
         )
+
+    def _check_sam(self, logical: str) -> None:
+        """SAM properties whose effect the SAM transform writes into the OpenAPI body (security
+        on every operation, OPTIONS methods, a usage plan): sagegate does not run the
+        transform, and serving the body without them would be another API."""
+        for prop, what in (
+            ("Auth", "authorizers, API keys and resource policies"),
+            ("Cors", "an OPTIONS method on every path"),
+        ):
+            if self.prop(logical, prop):
+                raise ApiError(
+                    f"{self.source}: resource {logical} ({SAM_API}) property {prop}: the SAM "
+                    f"transform writes {what} into the definition, which sagegate does not "
+                    "run; serve the transformed template (`sam validate --debug` prints it) "
+                    "or write them in DefinitionBody"
+                )
+
+    def _definition_uri(self, logical: str) -> Any:
+        """SAM's DefinitionUri: a local file (before `sam deploy` uploads it) is read,
+        relative to the template; one in S3 cannot be."""
+        uri = self.prop(logical, "DefinitionUri")
+        at = f"{self.source}: resource {logical} ({SAM_API}) property DefinitionUri"
+        if isinstance(uri, Mapping) or (isinstance(uri, str) and uri.startswith("s3://")):
+            raise ApiError(
+                f"{at}: an OpenAPI definition in S3 is not read locally; point DefinitionUri "
+                "at the local file, or serve the OpenAPI file itself"
+            )
+        if not isinstance(uri, str) or not uri:
+            raise ApiError(f"{at}: missing (a SAM Api needs DefinitionBody or DefinitionUri)")
+        return self._local_document(at, uri)
+
+    def _local_document(self, at: str, location: str) -> Any:
+        from sagegate.api.load import read_document
+
+        path = Path(self.source).parent / location
+        if not path.is_file():
+            raise ApiError(f"{at}: {location!r}: no such file (next to the template: {path})")
+        return read_document(path)
+
+    def _include(self, location: str) -> Any:
+        """An AWS::Include snippet's content (a local file, relative to the template)."""
+        from sagegate.api.load import read_document
+
+        path = Path(self.source).parent / location
+        if not path.is_file():
+            raise Unresolvable(f"AWS::Include of {location!r}: no such file ({path})")
+        try:
+            return read_document(path)
+        except ApiError as exc:
+            raise Unresolvable(f"AWS::Include: {exc}") from None
+
+    def _sam_gateway_responses(self, logical: str) -> dict[str, GatewayResponse]:
+        """SAM's GatewayResponses, as the transform writes them into the body: each of
+        ResponseParameters' Headers, Paths and QueryStrings becomes
+        gatewayresponse.header|path|querystring.NAME with its value as given ("'*'").
+
+        https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-gatewayresponse.html
+        """
+        responses = {}
+        for response_type, item in self.mapping(logical, "GatewayResponses").items():
+            at = f"{self.source}: resource {logical} property GatewayResponses.{response_type}"
+            if not isinstance(item, Mapping):
+                raise ApiError(f"{at}: must be a mapping")
+            parameters: dict[str, str] = {}
+            raw = item.get("ResponseParameters") or {}
+            if not isinstance(raw, Mapping):
+                raise ApiError(f"{at}.ResponseParameters: must be a mapping")
+            for group, prefix in (
+                ("Headers", "header"),
+                ("Paths", "path"),
+                ("QueryStrings", "querystring"),
+            ):
+                for key, value in string_map(
+                    raw.get(group), f"{at}.ResponseParameters.{group}"
+                ).items():
+                    parameters[f"gatewayresponse.{prefix}.{key}"] = value
+            status = item.get("StatusCode")
+            responses[str(response_type)] = GatewayResponse(
+                str(response_type),
+                str(status) if status is not None else None,
+                frozen(parameters),
+                frozen(string_map(item.get("ResponseTemplates"), f"{at}.ResponseTemplates")),
+            )
+        return responses
 
     def _json(self, logical: str, prop: str, text: str) -> Any:
         try:
@@ -328,7 +498,7 @@ class _Reader:
         for logical in self.of_type("AWS::ApiGateway::Model"):
             if not self.belongs(logical, api_id):
                 continue
-            name = str(_ref(logical, self.resources[logical]))
+            name = str(self.value(logical, "Name", {"Ref": logical}))
             schema = self.prop(logical, "Schema") or {}
             if isinstance(schema, str):
                 schema = self._json(logical, "Schema", schema)
@@ -344,19 +514,62 @@ class _Reader:
                 continue
             validators[physical_id(logical)] = RequestValidator(
                 name=str(self.prop(logical, "Name") or logical),
-                validate_request_body=bool(self.prop(logical, "ValidateRequestBody", False)),
-                validate_request_parameters=bool(
-                    self.prop(logical, "ValidateRequestParameters", False)
-                ),
+                validate_request_body=self.flag(logical, "ValidateRequestBody"),
+                validate_request_parameters=self.flag(logical, "ValidateRequestParameters"),
             )
         return validators
 
+    def mapping(self, logical: str, name: str) -> Mapping[str, Any]:
+        """A property that must be a mapping ({} when absent)."""
+        value = self.prop(logical, name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ApiError(
+                f"{self.source}: resource {logical} property {name}: must be a mapping, "
+                f"not {type(value).__name__}"
+            )
+        return value
+
+    def _map(self, value: Any, where: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ApiError(f"{where}: must be a mapping, not {type(value).__name__}")
+        return value
+
+    def items(self, logical: str, name: str, raw: Any) -> list[Mapping[str, Any]]:
+        """A list property whose items are mappings ([] when absent)."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise ApiError(
+                f"{self.source}: resource {logical} property {name}: must be a list, "
+                f"not {type(raw).__name__}"
+            )
+        for index, item in enumerate(raw):
+            if not isinstance(item, Mapping):
+                raise ApiError(
+                    f"{self.source}: resource {logical} property {name}[{index}]: must be a "
+                    f"mapping, not {type(item).__name__}"
+                )
+        return raw
+
     def _method(self, logical: str, validators: Mapping[str, RequestValidator]) -> Method:
+        where = f"{self.source}: resource {logical}"
         http_method = str(self.prop(logical, "HttpMethod") or "").upper()
         if not http_method:
-            raise ApiError(f"{self.source}: resource {logical} property HttpMethod: missing")
+            raise ApiError(f"{where} property HttpMethod: missing")
+        # PutMethod's httpMethod: https://docs.aws.amazon.com/apigateway/latest/api/API_PutMethod.html
+        if http_method not in HTTP_METHODS:
+            raise ApiError(
+                f"{where} property HttpMethod: {http_method!r} is not one of "
+                f"{', '.join(HTTP_METHODS)}"
+            )
         validator_id = self.prop(logical, "RequestValidatorId")
-        if validator_id is not None and validator_id not in validators:
+        if validator_id is not None and (
+            not isinstance(validator_id, str) or validator_id not in validators
+        ):
             raise ApiError(
                 f"{self.source}: resource {logical} property RequestValidatorId: not a "
                 "request validator of the API"
@@ -364,26 +577,61 @@ class _Reader:
         raw = self.props(logical).get("Integration")
         integration = self._integration(logical, raw) if raw is not None else None
         authorization = str(self.prop(logical, "AuthorizationType") or "NONE").upper()
+        # A type API Gateway does not know is refused at deploy ("Invalid authorization
+        # type"); serving it as NONE would open a method the template meant to protect.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html#cfn-apigateway-method-authorizationtype
+        if authorization not in AUTHORIZATION_TYPES:
+            raise ApiError(
+                f"{where} property AuthorizationType: {authorization!r} is not one of "
+                f"{', '.join(AUTHORIZATION_TYPES)}"
+            )
         return Method(
             http_method=http_method,
             authorization_type=authorization,  # type: ignore[arg-type]
-            api_key_required=bool(self.prop(logical, "ApiKeyRequired", False)),
+            api_key_required=self.flag(logical, "ApiKeyRequired"),
             request_parameters=frozen(
-                {k: bool(v) for k, v in (self.prop(logical, "RequestParameters") or {}).items()}
+                method_request_parameters(
+                    {
+                        str(k): cfn_bool(v, f"{where} property RequestParameters.{k}")
+                        for k, v in self.mapping(logical, "RequestParameters").items()
+                    },
+                    f"{where} property RequestParameters",
+                )
             ),
             request_validator=validators.get(validator_id) if validator_id else None,
-            request_models=frozen(self.prop(logical, "RequestModels")),
+            request_models=frozen(
+                string_map(self.prop(logical, "RequestModels"), f"{where} property RequestModels")
+            ),
             integration=integration,
             method_responses=tuple(
                 MethodResponse(
                     str(r.get("StatusCode")),
-                    frozen(r.get("ResponseParameters")),
-                    frozen(r.get("ResponseModels")),
+                    frozen(
+                        {
+                            str(k): cfn_bool(
+                                v, f"{where} property MethodResponses[{i}].ResponseParameters.{k}"
+                            )
+                            for k, v in self._map(
+                                r.get("ResponseParameters"),
+                                f"{where} property MethodResponses[{i}].ResponseParameters",
+                            ).items()
+                        }
+                    ),
+                    frozen(
+                        string_map(
+                            r.get("ResponseModels"),
+                            f"{where} property MethodResponses[{i}].ResponseModels",
+                        )
+                    ),
                 )
-                for r in self.prop(logical, "MethodResponses") or ()
+                for i, r in enumerate(
+                    self.items(logical, "MethodResponses", self.prop(logical, "MethodResponses"))
+                )
             ),
-            authorizer=self.prop(logical, "AuthorizerId"),
-            operation_name=self.prop(logical, "OperationName"),
+            authorizer=text(self.prop(logical, "AuthorizerId"), f"{where} property AuthorizerId"),
+            operation_name=text(
+                self.prop(logical, "OperationName"), f"{where} property OperationName"
+            ),
         )
 
     def _integration(self, logical: str, raw: Any) -> Integration:
@@ -405,14 +653,29 @@ class _Reader:
                 f"{passthrough!r} is not one of {', '.join(PASSTHROUGH_BEHAVIORS)}"
             )
         responses = []
-        for index, response in enumerate(get("IntegrationResponses") or ()):
+        responses_raw = get("IntegrationResponses")
+        for index, response in enumerate(
+            self.items(logical, "Integration.IntegrationResponses", responses_raw)
+        ):
             handling = response.get("ContentHandling")
+            at = f"{self.source}: resource {logical} property Integration.IntegrationResponses"
+            at = f"{at}[{index}]"
+            status = response.get("StatusCode")
+            if not isinstance(status, str | int) or not re.fullmatch(r"[1-5]\d\d", str(status)):
+                raise ApiError(f"{at}.StatusCode: {status!r} is not an HTTP status code")
             responses.append(
                 IntegrationResponse(
-                    status_code=str(response.get("StatusCode", "")),
-                    selection_pattern=response.get("SelectionPattern") or None,
-                    response_parameters=frozen(response.get("ResponseParameters")),
-                    response_templates=frozen(response.get("ResponseTemplates")),
+                    status_code=str(status),
+                    selection_pattern=text(
+                        response.get("SelectionPattern"), f"{at}.SelectionPattern"
+                    )
+                    or None,
+                    response_parameters=frozen(
+                        string_map(response.get("ResponseParameters"), f"{at}.ResponseParameters")
+                    ),
+                    response_templates=frozen(
+                        string_map(response.get("ResponseTemplates"), f"{at}.ResponseTemplates")
+                    ),
                     content_handling=_content_handling(
                         handling,
                         f"{self.source}: resource {logical} property "
@@ -421,20 +684,36 @@ class _Reader:
                 )
             )
         timeout = get("TimeoutInMillis", 29_000)
+        try:
+            timeout = int(timeout)
+        except (TypeError, ValueError):
+            timeout = -1
+        if timeout < 50:
+            raise ApiError(
+                f"{self.source}: resource {logical} property Integration.TimeoutInMillis: "
+                f"{get('TimeoutInMillis')!r} is not a number of milliseconds (>= 50)"
+            )
+        http_method = get("IntegrationHttpMethod")
+        credentials = get("Credentials")
+        at = f"{self.source}: resource {logical} property Integration"
         return Integration(
             type=kind,  # type: ignore[arg-type]
-            uri=get("Uri"),
-            http_method=get("IntegrationHttpMethod"),
-            request_parameters=frozen(get("RequestParameters")),
-            request_templates=frozen(get("RequestTemplates")),
+            uri=text(get("Uri"), f"{at}.Uri"),
+            http_method=str(http_method).upper() if http_method else None,
+            request_parameters=frozen(
+                string_map(get("RequestParameters"), f"{at}.RequestParameters")
+            ),
+            request_templates=frozen(string_map(get("RequestTemplates"), f"{at}.RequestTemplates")),
             passthrough_behavior=passthrough,  # type: ignore[arg-type]
             content_handling=_content_handling(
                 get("ContentHandling"),
                 f"{self.source}: resource {logical} property Integration.ContentHandling",
             ),
-            timeout_ms=int(timeout),
+            timeout_ms=timeout,
             responses=tuple(responses),
-            connection_type=get("ConnectionType"),
+            # The role API Gateway assumes to call the service; an export writes it.
+            credentials=str(credentials) if credentials else None,
+            connection_type=text(get("ConnectionType"), f"{at}.ConnectionType"),
         )
 
     def _gateway_responses(self, api_id: str) -> dict[str, GatewayResponse]:
@@ -444,11 +723,16 @@ class _Reader:
                 continue
             response_type = str(self.prop(logical, "ResponseType"))
             status = self.prop(logical, "StatusCode")
+            at = f"{self.source}: resource {logical} property"
             responses[response_type] = GatewayResponse(
                 response_type,
                 str(status) if status is not None else None,
-                frozen(self.prop(logical, "ResponseParameters")),
-                frozen(self.prop(logical, "ResponseTemplates")),
+                frozen(
+                    string_map(self.prop(logical, "ResponseParameters"), f"{at} ResponseParameters")
+                ),
+                frozen(
+                    string_map(self.prop(logical, "ResponseTemplates"), f"{at} ResponseTemplates")
+                ),
             )
         return responses
 
@@ -486,8 +770,9 @@ class _Reader:
 
         # One setting per resource and method: the CDK writes logging and throttling of
         # '/*/*' as two entries, which the stage holds as one.
+        at = f"{self.source}: resource {logical} property"
         merged: dict[tuple[str, str], ThrottleSettings | None] = {}
-        for item in get("MethodSettings") or ():
+        for index, item in enumerate(self.items(logical, "MethodSettings", get("MethodSettings"))):
             key = (
                 _setting_path(str(item.get("ResourcePath", "/*"))),
                 str(item.get("HttpMethod", "*")),
@@ -495,8 +780,16 @@ class _Reader:
             throttle = merged.get(key)
             if "ThrottlingRateLimit" in item or "ThrottlingBurstLimit" in item:
                 throttle = ThrottleSettings(
-                    float(item.get("ThrottlingRateLimit", 10_000)),
-                    int(item.get("ThrottlingBurstLimit", 5_000)),
+                    _number(
+                        item.get("ThrottlingRateLimit", 10_000),
+                        f"{at} MethodSettings[{index}].ThrottlingRateLimit",
+                    ),
+                    int(
+                        _number(
+                            item.get("ThrottlingBurstLimit", 5_000),
+                            f"{at} MethodSettings[{index}].ThrottlingBurstLimit",
+                        )
+                    ),
                 )
             merged[key] = throttle
         settings = [
@@ -509,18 +802,27 @@ class _Reader:
                     "/*",
                     "*",
                     ThrottleSettings(
-                        float(get("ThrottlingRateLimit", 10_000)),
-                        int(get("ThrottlingBurstLimit", 5_000)),
+                        _number(get("ThrottlingRateLimit", 10_000), f"{at} ThrottlingRateLimit"),
+                        int(
+                            _number(
+                                get("ThrottlingBurstLimit", 5_000), f"{at} ThrottlingBurstLimit"
+                            )
+                        ),
                     ),
                 )
             )
         access_log = get("AccessLogSetting") or {}
+        if not isinstance(access_log, Mapping):
+            raise ApiError(f"{at} AccessLogSetting: must be a mapping")
         return Stage(
             name=name,
-            variables=frozen({str(k): str(v) for k, v in (get("Variables") or {}).items()}),
+            variables=frozen(string_map(get("Variables"), f"{at} Variables")),
             method_settings=tuple(settings),
-            access_log_format=access_log.get("Format"),
-            tracing_enabled=bool(get("TracingEnabled", False)),
+            access_log_format=text(access_log.get("Format"), f"{at} AccessLogSetting.Format"),
+            tracing_enabled=cfn_bool(
+                get("TracingEnabled", False),
+                f"{self.source}: resource {logical} property TracingEnabled",
+            ),
         )
 
     def _usage_plans(self, api_id: str, stage: str) -> tuple[UsagePlan, ...]:
@@ -541,33 +843,39 @@ class _Reader:
                     # CloudFormation generates a value when none is given: ours is stable.
                     value=str(value) if value else physical_id(key_logical + "/value", 40),
                     name=self.prop(key_logical, "Name"),
-                    enabled=bool(self.prop(key_logical, "Enabled", False)),
+                    enabled=self.flag(key_logical, "Enabled"),
                 )
             )
         plans = []
         for logical in self.of_type("AWS::ApiGateway::UsagePlan"):
-            for api_stage in self.prop(logical, "ApiStages") or ():
+            for api_stage in self.items(logical, "ApiStages", self.prop(logical, "ApiStages")):
                 if api_stage.get("ApiId") != api_id or api_stage.get("Stage") != stage:
                     continue
                 plan_id = physical_id(logical)
-                quota = self.prop(logical, "Quota")
+                at = f"{self.source}: resource {logical} property"
+                quota = self.mapping(logical, "Quota")
+                period = str(quota.get("Period", "DAY"))
+                if period not in ("DAY", "WEEK", "MONTH"):
+                    raise ApiError(f"{at} Quota.Period: {period!r} is not DAY, WEEK or MONTH")
                 plans.append(
                     UsagePlan(
                         id=plan_id,
                         name=self.prop(logical, "UsagePlanName"),
                         throttle=_throttle(self.prop(logical, "Throttle")),
                         quota=QuotaSettings(
-                            int(quota["Limit"]),
-                            quota.get("Period", "DAY"),
-                            int(quota.get("Offset", 0)),
+                            int(_number(quota["Limit"], f"{at} Quota.Limit")),
+                            period,  # type: ignore[arg-type]
+                            int(_number(quota.get("Offset", 0), f"{at} Quota.Offset")),
                         )
-                        if quota and "Limit" in quota
+                        if "Limit" in quota
                         else None,
                         api_keys=tuple(keys_of.get(plan_id, ())),
                         method_throttles=frozen(
                             {
                                 path: throttle
-                                for path, raw in (api_stage.get("Throttle") or {}).items()
+                                for path, raw in self._map(
+                                    api_stage.get("Throttle"), f"{at} ApiStages[].Throttle"
+                                ).items()
                                 if (throttle := _throttle(raw)) is not None
                             }
                         ),
@@ -588,7 +896,71 @@ def _setting_path(raw: str) -> str:
 def _throttle(raw: Any) -> ThrottleSettings | None:
     if not isinstance(raw, Mapping) or not ("RateLimit" in raw or "BurstLimit" in raw):
         return None
-    return ThrottleSettings(float(raw.get("RateLimit", 10_000)), int(raw.get("BurstLimit", 5_000)))
+    return ThrottleSettings(
+        _number(raw.get("RateLimit", 10_000), "a usage plan's Throttle.RateLimit"),
+        int(_number(raw.get("BurstLimit", 5_000), "a usage plan's Throttle.BurstLimit")),
+    )
+
+
+def _number(value: Any, where: str) -> float:
+    """A number property (CloudFormation takes numbers written as strings too)."""
+    if isinstance(value, bool):
+        raise ApiError(f"{where}: {value!r} is not a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ApiError(f"{where}: {value!r} is not a number") from None
+
+
+def _with_sam_globals(
+    template: Mapping[str, Any], resources: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The resources with SAM's `Globals: Api:` applied to every AWS::Serverless::Api.
+
+    https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
+    A resource's own scalar replaces the global one, mappings are merged (the resource's
+    keys win) and lists are concatenated, the global items first.
+    """
+    globals_section = template.get("Globals")
+    api = globals_section.get("Api") if isinstance(globals_section, Mapping) else None
+    if not isinstance(api, Mapping) or not api:
+        return resources
+    merged: dict[str, Any] = {}
+    for logical, resource in resources.items():
+        if resource.get("Type") == SAM_API:
+            properties = _sam_merge(api, resource.get("Properties") or {})
+            resource = {**resource, "Properties": properties}
+        merged[logical] = resource
+    return merged
+
+
+def _sam_merge(global_value: Any, own: Any) -> Any:
+    if isinstance(global_value, Mapping) and isinstance(own, Mapping):
+        keys = [*global_value, *(k for k in own if k not in global_value)]
+        return {
+            k: _sam_merge(global_value[k], own[k])
+            if k in global_value and k in own
+            else own.get(k, global_value.get(k))
+            for k in keys
+        }
+    if isinstance(global_value, list) and isinstance(own, list):
+        return [*global_value, *own]
+    return own
+
+
+def cfn_bool(value: Any, where: str) -> bool:
+    """A Boolean as CloudFormation takes it: true/false, or the strings "true"/"false" in any
+    case (a `Ref` to a String parameter, a quoted YAML value). Python's truth would read
+    "false" as true; anything else is refused, as CloudFormation refuses it.
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+    (parameter values are strings; Boolean properties take "true" and "false").
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ApiError(f"{where}: {value!r} is not a Boolean (true or false)")
 
 
 def _content_handling(value: Any, where: str) -> Any:

@@ -40,6 +40,7 @@ from sagegate.api.model import (
     frozen,
 )
 from sagegate.api.options import LoadOptions
+from sagegate.api.values import string_map
 
 OPERATIONS = {
     "get": "GET",
@@ -75,12 +76,36 @@ class _Reader:
     def fail(self, path: str, reason: str) -> NoReturn:
         raise ApiError(f"{self.source}: {path}: {reason}")
 
+    def strings(self, value: Any, path: str) -> dict[str, str]:
+        return string_map(value, f"{self.source}: {path}")
+
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
             self.fail(path, f"must be an object, not {type(value).__name__}")
         return value
+
+    def array(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"must be an array, not {type(value).__name__}")
+        return value
+
+    def name(self, value: Any, path: str) -> str | None:
+        """An optional name (a validator's, a scheme's): a string."""
+        if value is None or isinstance(value, str):
+            return value
+        self.fail(path, f"must be a string, not {type(value).__name__}")
+
+    def flag(self, value: Any, path: str) -> bool:
+        """A JSON Boolean (the strings "true" and "false" read as they say)."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        self.fail(path, f"{value!r} is not a Boolean (true or false)")
 
     def deref(self, value: Any, path: str) -> Any:
         """Follow a local `$ref` ('#/components/parameters/x'), as many times as it takes."""
@@ -101,17 +126,39 @@ class _Reader:
     # -- document-level -----------------------------------------------------------------
 
     def stage_name(self) -> str:
+        """`--stage`, else the base path an export names (its stage: `/prod`), else prod.
+
+        API Gateway's import ignores basePath by default (basepath=ignore) and its export
+        writes the stage there; a base path that is no stage name (a custom domain's
+        `/tokenizer/v1`, `/v1.2`) cannot be served as one, so it is refused rather than
+        served at a URL the banner would name and the router never match.
+        https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html
+        """
         if self.options.stage is not None:
             return self.options.stage
+        where, base = "basePath", None
         if self.v3:
-            for server in self.doc.get("servers") or ():
-                variables = self.mapping(server, "servers[]").get("variables") or {}
-                base = self.mapping(variables, "servers[].variables").get("basePath")
-                if isinstance(base, Mapping) and base.get("default"):
-                    return str(base["default"]).strip("/") or "prod"
+            for index, server in enumerate(self.array(self.doc.get("servers"), "servers")):
+                at = f"servers[{index}]"
+                variables = self.mapping(server, at).get("variables") or {}
+                found = self.mapping(variables, f"{at}.variables").get("basePath")
+                if isinstance(found, Mapping) and found.get("default"):
+                    where, base = f"{at}.variables.basePath.default", found["default"]
+                    break
         elif self.doc.get("basePath"):
-            return str(self.doc["basePath"]).strip("/") or "prod"
-        return "prod"
+            base = self.doc["basePath"]
+        if base is None:
+            return "prod"
+        name = str(base).strip("/")
+        if not name:
+            return "prod"
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", name):
+            self.fail(
+                where,
+                f"{base!r} is not a stage name (letters, digits, '-' and '_'); "
+                "choose the stage with --stage NAME",
+            )
+        return name
 
     def models(self) -> dict[str, Model]:
         key = "components.schemas" if self.v3 else "definitions"
@@ -139,8 +186,14 @@ class _Reader:
         return {
             str(name): RequestValidator(
                 str(name),
-                validate_request_body=bool(item.get("validateRequestBody", False)),
-                validate_request_parameters=bool(item.get("validateRequestParameters", False)),
+                validate_request_body=self.flag(
+                    item.get("validateRequestBody", False),
+                    f"x-amazon-apigateway-request-validators.{name}.validateRequestBody",
+                ),
+                validate_request_parameters=self.flag(
+                    item.get("validateRequestParameters", False),
+                    f"x-amazon-apigateway-request-validators.{name}.validateRequestParameters",
+                ),
             )
             for name, item in raw.items()
             if isinstance(item, Mapping)
@@ -156,12 +209,12 @@ class _Reader:
                 str(response_type),
                 str(status) if status is not None else None,
                 frozen(
-                    self.mapping(
+                    self.strings(
                         item.get("responseParameters"), f"{key}.{response_type}.responseParameters"
                     )
                 ),
                 frozen(
-                    self.mapping(
+                    self.strings(
                         item.get("responseTemplates"), f"{key}.{response_type}.responseTemplates"
                     )
                 ),
@@ -177,7 +230,10 @@ class _Reader:
         assert isinstance(paths, Mapping)
         models = self.models()
         validators = self.validators()
-        default_validator = self.doc.get("x-amazon-apigateway-request-validator")
+        default_validator = self.name(
+            self.doc.get("x-amazon-apigateway-request-validator"),
+            "x-amazon-apigateway-request-validator",
+        )
         if default_validator is not None and default_validator not in validators:
             self.fail(
                 "x-amazon-apigateway-request-validator",
@@ -194,7 +250,7 @@ class _Reader:
             parts = [p for p in path.split("/") if p]
             for depth in range(1, len(parts) + 1):
                 resources.setdefault("/" + "/".join(parts[:depth]), {})
-            shared = item.get("parameters") or []
+            shared = self.array(item.get("parameters"), f"{where}.parameters")
             for key, operation in item.items():
                 if key not in OPERATIONS:
                     continue
@@ -220,7 +276,11 @@ class _Reader:
         if not isinstance(binary, list):
             self.fail("x-amazon-apigateway-binary-media-types", "must be a list")
         policy = self.doc.get("x-amazon-apigateway-policy")
-        stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), self.stage_name())
+        stage_name = self.stage_name()
+        try:
+            stage, plans = _stage_extension(self.doc.get("x-sagegate-stage"), stage_name)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            self.fail("x-sagegate-stage", f"malformed ({type(exc).__name__}: {exc})")
         return RestApi(
             name=str(info.get("title") or "api"),
             id=_api_id(self.doc, info),
@@ -249,17 +309,17 @@ class _Reader:
     ) -> Method:
         parameters: dict[str, bool] = {}
         request_models: dict[str, str] = {}
-        listed = list(shared if isinstance(shared, list) else []) + list(
-            operation.get("parameters") or []
-        )
+        listed = list(shared) + self.array(operation.get("parameters"), f"{where}.parameters")
         for index, raw in enumerate(listed):
             parameter = self.mapping(
                 self.deref(raw, f"{where}.parameters[{index}]"), f"{where}.parameters[{index}]"
             )
-            location = parameter.get("in")
+            location = self.name(parameter.get("in"), f"{where}.parameters[{index}].in")
             if location == "body":  # Swagger 2: the body's schema is the request model
                 consumes = (
-                    operation.get("consumes") or self.doc.get("consumes") or ["application/json"]
+                    self.array(operation.get("consumes"), f"{where}.consumes")
+                    or self.array(self.doc.get("consumes"), "consumes")
+                    or ["application/json"]
                 )
                 model = self.model_name(parameter.get("schema"), models, http_method, path, where)
                 if model:
@@ -271,7 +331,10 @@ class _Reader:
             name = parameter.get("name")
             if not isinstance(name, str) or not name:
                 self.fail(f"{where}.parameters[{index}].name", "missing")
-            required = bool(parameter.get("required", False)) or location == "path"
+            required = (
+                self.flag(parameter.get("required", False), f"{where}.parameters[{index}].required")
+                or location == "path"
+            )
             parameters[f"method.request.{_LOCATIONS[location]}.{name}"] = required
         body = operation.get("requestBody")
         if body is not None:
@@ -283,7 +346,10 @@ class _Reader:
                 model = self.model_name(media.get("schema"), models, http_method, path, where)
                 if model:
                     request_models[str(content_type)] = model
-        validator_name = operation.get("x-amazon-apigateway-request-validator", default_validator)
+        validator_name = self.name(
+            operation.get("x-amazon-apigateway-request-validator", default_validator),
+            f"{where}.x-amazon-apigateway-request-validator",
+        )
         if validator_name is not None and validator_name not in validators:
             self.fail(
                 f"{where}.x-amazon-apigateway-request-validator",
@@ -305,7 +371,7 @@ class _Reader:
             ),
             method_responses=self.method_responses(operation, where),
             authorizer=authorizer,
-            operation_name=operation.get("operationId"),
+            operation_name=self.name(operation.get("operationId"), f"{where}.operationId"),
         )
 
     def model_name(
@@ -328,7 +394,9 @@ class _Reader:
     def security(
         self, operation: Mapping[str, Any], schemes: Mapping[str, Any], where: str
     ) -> tuple[str, bool, str | None]:
-        requirements = operation.get("security", self.doc.get("security")) or []
+        requirements = self.array(
+            operation.get("security", self.doc.get("security")), f"{where}.security"
+        )
         authorization, api_key, authorizer = "NONE", False, None
         for requirement in requirements:
             for name in self.mapping(requirement, f"{where}.security"):
@@ -398,13 +466,13 @@ class _Reader:
                     status_code=str(item["statusCode"]),
                     selection_pattern=None if pattern == "default" else str(pattern),
                     response_parameters=frozen(
-                        self.mapping(
+                        self.strings(
                             item.get("responseParameters"),
                             f"{where}.responses.{pattern}.responseParameters",
                         )
                     ),
                     response_templates=frozen(
-                        self.mapping(
+                        self.strings(
                             item.get("responseTemplates"),
                             f"{where}.responses.{pattern}.responseTemplates",
                         )
@@ -422,13 +490,13 @@ class _Reader:
         http_method = raw.get("httpMethod")
         return Integration(
             type=kind,  # type: ignore[arg-type]
-            uri=str(raw["uri"]) if raw.get("uri") is not None else None,
+            uri=self.name(raw.get("uri"), f"{where}.uri"),
             http_method=str(http_method).upper() if http_method else None,
             request_parameters=frozen(
-                self.mapping(raw.get("requestParameters"), f"{where}.requestParameters")
+                self.strings(raw.get("requestParameters"), f"{where}.requestParameters")
             ),
             request_templates=frozen(
-                self.mapping(raw.get("requestTemplates"), f"{where}.requestTemplates")
+                self.strings(raw.get("requestTemplates"), f"{where}.requestTemplates")
             ),
             passthrough_behavior=passthrough,  # type: ignore[arg-type]
             content_handling=self.content_handling(
@@ -436,8 +504,8 @@ class _Reader:
             ),
             timeout_ms=timeout,
             responses=tuple(responses),
-            credentials=raw.get("credentials"),
-            connection_type=raw.get("connectionType"),
+            credentials=self.name(raw.get("credentials"), f"{where}.credentials"),
+            connection_type=self.name(raw.get("connectionType"), f"{where}.connectionType"),
         )
 
     def content_handling(self, value: Any, where: str) -> Any:
