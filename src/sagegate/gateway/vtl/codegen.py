@@ -15,7 +15,7 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.lexical import BreakDirective, EscapedReference
+from sagegate.gateway.vtl.lexical import BreakDirective, EscapedReference, StopWithMessage
 from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope, links_scopes
 from sagegate.gateway.vtl.tree import (
@@ -189,6 +189,8 @@ class Generator:
             # #stop ends the template's execution (semantics.StopCommand): the render
             # returns what the template wrote so far, from inside any loop or string.
             assert self.root_output is not None
+            if isinstance(node, StopWithMessage) and node.argument is not None:
+                self.value(node.argument)  # evaluated for its effects (semantics._stop_renderer)
             self.emit(f"return {self.joined(self.root_output)}")
         elif isinstance(node, BreakDirective):
             self.break_directive(node)

@@ -79,71 +79,238 @@ _AIRSPEED_KEYWORDS = (
     "parse",
     "stop",
 )
-# A directive word as Velocity's lexer reads it after `#`: `<WORD>` or `<BRACKETED_WORD>`.
-_HASH_WORD = re.compile(r"#\{?([A-Za-z_@][A-Za-z0-9_@]*)")
+# What airspeed also reads as a directive: `#return(...)` and `#evaluate(...)` (in this case
+# only). Velocity 1.7 has no #return (runtime/defaults/directive.properties).
+_AIRSPEED_WORDS = (*_AIRSPEED_KEYWORDS, "return", "evaluate")
+# A directive word as Velocity's lexer reads it after `#`: `<WORD>`, or `<BRACKETED_WORD>` when
+# both braces are there (Parser.jjt, 1.7: lines 1093-1095).
+_HASH_WORD = re.compile(r"#(\{)?([A-Za-z_@][A-Za-z0-9_@]*)(\})?")
 _MARKER_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz_"
+# Velocity 1.7's directive words (the grammar's and directive.properties'): any other word
+# after `#` is a call of an undefined macro (Parser.jjt Directive(), lines 1411-1486).
+_VELOCITY_WORDS = _DIRECTIVES | _CONTROL_TOKENS | {"set"}
+# The bracketed directives airspeed does not parse (`#{else}`, `#{end}` it does; `#{stop}`
+# and a bare `#{break}` are `_break_directives`'), and the node airspeed makes of each once
+# the braces are taken off: IF_DIRECTIVE is "if" | "{if}", ELSEIF_DIRECTIVE "elseif" |
+# "{elseif}", SET_DIRECTIVE `("#set" | "#{set}") (" ")* "("` (lines 665, 1013-1021), and
+# Directive() takes a BRACKETED_WORD as it takes a WORD (lines 1431-1440).
+_BRACKETED: dict[str, type[Any]] = {
+    "if": av.IfDirective,
+    "elseif": av.ElseifBlock,
+    "set": av.SetDirective,
+    "foreach": av.ForeachDirective,
+    "macro": av.MacroDefinition,
+    "define": av.DefineDefinition,
+    "include": av.IncludeDirective,
+    "parse": av.ParseDirective,
+    "evaluate": av.EvaluateDirective,
+    "break": av.MacroCall,
+    "stop": av.MacroCall,
+}
+# What may stand between a directive word and its `(`: isLeftParenthesis (Parser.jjt lines
+# 310-333) skips spaces, tabs and line ends; airspeed's patterns take blanks only (`#if`'s
+# and `#set`'s any whitespace), so a line end there is left to airspeed.
+_BLANKS_PAREN = re.compile(r"[ \t]*\(")
+_WHITESPACE_PAREN = re.compile(r"[ \t\r\n]*\(")
+# A directive's arguments (Directive(), lines 1499-1545): `[WS] [, [WS]] DirectiveArg`, each
+# a reference, a literal, a list, a map or a WORD (an undefined macro takes any of them).
+_ARGUMENT_GAP = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)?")
+_CLOSE_PAREN = re.compile(r"[ \t\r\n]*\)")
+_WORD = re.compile(r"[A-Za-z_@][A-Za-z0-9_@]*")
 
 
 def parse(source: str) -> Any:
-    """The airspeed Template for `source`, parsed with Velocity 1.7's case-sensitive
-    directive names (`ensure_compiled` done; `apply` not yet).
+    """The airspeed Template for `source`, parsed with Velocity 1.7's directive words
+    (`ensure_compiled` done; `apply` not yet).
 
     Velocity's directive and keyword tokens are case-sensitive (Parser.jjt, 1.7: `<IF_DIRECTIVE:
     "if" | "{if}">`, `<END: ( "end" ...`, `<SET_DIRECTIVE: ... ("#set" | "#{set}") ...>`, lines
-    1005-1035 and 665, and `getDirective(directiveName)`, a map lookup, line 1443). `#IF($a)`,
-    `#Foreach(...)`, `#STOP`, `#End` are unknown words there: a call of an undefined macro,
-    printed as written. airspeed matches those words in any case, and its parser cannot be
-    told otherwise without changing it for its other users. So each such word is replaced, at
-    the same length, by a marker word airspeed takes for a macro name (`q` and [0-9a-z_],
-    found nowhere in the source), the masked source parsed, and every string in the tree
-    given its original words back (`_unmask`): the tree has Velocity's structure and the
-    source's text.
+    1005-1035 and 665, and `getDirective(directiveName)`, a map lookup, line 1443), and a word
+    is all of `[a-zA-Z0-9_@]` after `#` (JavaCC takes the longest token, so `#endfoo` is the
+    word `endfoo`, not `#end`). `#IF($a)`, `#Foreach(...)`, `#STOP`, `#End`, `#endfoo`,
+    `#return(1)` are unknown words there: a call of an undefined macro, printed as written.
+    airspeed reads those words as its directives, and its parser cannot be told otherwise
+    without changing it for its other users. So airspeed parses a masked source, and the
+    tree gets the source's text back:
+
+    - each such word is replaced, at the same length, by a marker word airspeed takes for a
+      macro name (`q` and [0-9a-z_], found nowhere in the source), and every string in the
+      tree given its original words back (`_unmask`);
+    - an undefined macro's call whose arguments airspeed cannot read (`#Foreach($i in $l)`:
+      Velocity takes any WORD as an argument of an undefined macro, lines 1507-1536), or that
+      is bracketed, is masked whole and made a `LiteralCall`;
+    - a bracketed directive airspeed does not know (`#{if}(`, `#{foreach}(`, ...) is given
+      as `#if  (`: the same length, so every position stays; where airspeed did not make
+      that directive of it (the text is in a string or a comment), it is parsed again
+      without that change.
     """
-    masked, markers = _mask_case_variants(source)
-    template = airspeed.Template(masked)
-    try:
-        template.ensure_compiled()
-    except airspeed.TemplateSyntaxError as exc:
-        if not markers:
-            raise
-        raise airspeed.TemplateError(_unmasked(str(exc), markers)) from exc
-    if markers:
-        _unmask(template.root_element, markers)
-    return template
+    kept: set[int] = set()  # bracketed words to leave bracketed
+    while True:
+        masked, markers, unbracketed = _mask(source, kept)
+        template = airspeed.Template(masked)
+        try:
+            template.ensure_compiled()
+        except airspeed.TemplateSyntaxError as exc:
+            if masked == source:
+                raise
+            raise airspeed.TemplateError(_unmasked(str(exc), markers)) from exc
+        if masked == source:
+            return template
+        found = elements(template.root_element)
+        misread = {
+            start
+            for start, kind in unbracketed.items()
+            if not any(
+                type(item) is kind and item.start == start and item._full_text is masked
+                for item in found
+            )
+        }
+        if misread:
+            kept |= misread
+            continue
+        for item in found:
+            if item._full_text is masked:
+                item._full_text = source
+        _literal_calls(found, markers)
+        if markers:
+            _unmask(template.root_element, markers)
+        return template
 
 
-def _mask_case_variants(source: str) -> tuple[str, dict[str, str]]:
-    """`source` with each directive word airspeed would match but Velocity would not (not
-    all lower case) replaced by its marker; and the markers, marker -> word."""
-    words: dict[str, str] = {}  # word -> marker
+def _mask(source: str, kept: set[int]) -> tuple[str, dict[str, str], dict[int, type[Any]]]:
+    """`source` masked for airspeed (see `parse`); the markers (marker -> original text); the
+    offsets of the bracketed directives given unbracketed, and the node each must become."""
+    taken: dict[str, str] = {}  # original -> marker
+    unbracketed: dict[int, type[Any]] = {}
     pieces: list[str] = []
     position = 0
     for match in _HASH_WORD.finditer(source):
-        word = match.group(1)
-        if word.islower() or not word.lower().startswith(_AIRSPEED_KEYWORDS):
+        if match.start() < position:
+            continue  # inside a call masked whole
+        opening, word, closing = match.groups()
+        bracketed = bool(opening and closing) and not word.startswith("@")
+        word_end = match.end() if bracketed else match.end(2)
+        escaped = _backslashes_before(source, match.start()) % 2 == 1
+        call_end = None if escaped else _undefined_call_end(source, word, bracketed, word_end)
+        if call_end is not None:
+            text = source[match.start() + 1 : call_end]
+            marker = _marker_for(text, source, taken, "q-")
+            if marker is None:
+                continue
+            pieces += (source[position : match.start() + 1], marker)
+            position = call_end
             continue
-        marker = words.get(word)
-        if marker is None:
-            marker = _new_marker(len(word), source, set(words.values()))
+        if bracketed and word in _BRACKETED and not escaped and match.start() not in kept:
+            paren = _WHITESPACE_PAREN if word in ("if", "elseif") else _BLANKS_PAREN
+            if paren.match(source, word_end):
+                replacement = word
+                if word == "stop":  # `#{stop}(...)` is #stop with its message: see below
+                    replacement = _marker_for(word, source, taken, "q") or word
+                pieces += (source[position : match.start() + 1], replacement + "  ")
+                position = word_end
+                unbracketed[match.start()] = _BRACKETED[word]
+                continue
+        if _misread(word, bracketed, source, word_end):
+            marker = _marker_for(word, source, taken, "q")
             if marker is None:
                 continue  # no marker left: airspeed's reading stands
-            words[word] = marker
-        pieces.append(source[position : match.start(1)])
-        pieces.append(marker)
-        position = match.end(1)
-    if not words:
-        return source, {}
+            pieces += (source[position : match.start(2)], marker)
+            position = match.end(2)
+    if not pieces:
+        return source, {}, {}
     pieces.append(source[position:])
-    return "".join(pieces), {marker: word for word, marker in words.items()}
+    return "".join(pieces), {marker: text for text, marker in taken.items()}, unbracketed
 
 
-def _new_marker(length: int, source: str, taken: set[str]) -> str | None:
-    for number in range(len(_MARKER_CHARS) ** min(length - 1, 3)):
+def _backslashes_before(source: str, index: int) -> int:
+    count = 0
+    while index > count and source[index - count - 1] == "\\":
+        count += 1
+    return count
+
+
+def _misread(word: str, bracketed: bool, source: str, end: int) -> bool:
+    """Whether airspeed would read `#word` as one of its directives where Velocity does not,
+    or `#stop(...)`, whose message airspeed leaves as text."""
+    if bracketed:
+        return not word.islower() and word.lower() in _AIRSPEED_KEYWORDS
+    if word == "stop":
+        return _BLANKS_PAREN.match(source, end) is not None
+    if not word.islower():
+        return word.lower().startswith(_AIRSPEED_KEYWORDS)
+    if word in _AIRSPEED_WORDS:
+        return word == "return"
+    # airspeed's #end and #else take any word that starts with them (End.END, ElseBlock.START
+    # and FallthroughHashText have no word boundary), its other directives one followed by
+    # `@` (`\b`); Velocity's word goes on to the end of [a-zA-Z0-9_@].
+    return word.startswith(("end", "else")) or word.startswith(
+        tuple(keyword + "@" for keyword in _AIRSPEED_WORDS)
+    )
+
+
+def _undefined_call_end(source: str, word: str, bracketed: bool, end: int) -> int | None:
+    """Where the call `#word(...)` of an undefined macro ends, when airspeed would not read
+    it as one MacroCall of that extent (bracketed, a line end before `(`, a WORD argument,
+    a case-variant directive name); else None."""
+    if word in _VELOCITY_WORDS or word.startswith("@") or "\\" in word:
+        return None
+    call_end = _velocity_call_end(source, end)
+    if call_end is None or "\\" in source[end:call_end]:
+        return None
+    if not bracketed:
+        probe = "#" + "q" * len(word) + source[end:call_end]
+        try:
+            if av.MacroCall("", probe, 0).end == len(probe):
+                return None  # airspeed's MacroCall reads it as Velocity does
+        except (av.NoMatch, av.TemplateSyntaxError):
+            pass
+    return call_end
+
+
+def _velocity_call_end(source: str, position: int) -> int | None:
+    """The end of a directive's parenthesised arguments starting at `position`, as
+    Directive() reads them; None where there are none or they do not parse."""
+    opening = _WHITESPACE_PAREN.match(source, position)
+    if opening is None:
+        return None
+    position = opening.end()
+    while True:
+        closing = _CLOSE_PAREN.match(source, position)
+        if closing is not None:
+            return closing.end()
+        gap = _ARGUMENT_GAP.match(source, position)
+        assert gap is not None  # it matches the empty string
+        try:
+            argument_end: int = av.Value("", source, gap.end()).end
+        except (av.NoMatch, av.TemplateSyntaxError, RecursionError):
+            word = _WORD.match(source, gap.end())
+            if word is None:
+                return None
+            argument_end = word.end()
+        if argument_end == position:
+            return None
+        position = argument_end
+
+
+def _marker_for(text: str, source: str, taken: dict[str, str], lead: str) -> str | None:
+    marker = taken.get(text)
+    if marker is None:
+        marker = _new_marker(len(text), source, set(taken.values()), lead)
+        if marker is not None:
+            taken[text] = marker
+    return marker
+
+
+def _new_marker(length: int, source: str, taken: set[str], lead: str) -> str | None:
+    free = length - len(lead)
+    if free < 0:
+        return None
+    for number in range(len(_MARKER_CHARS) ** min(free, 3)):
         digits = ""
-        for _ in range(length - 1):
+        for _ in range(free):
             number, digit = divmod(number, len(_MARKER_CHARS))
             digits += _MARKER_CHARS[digit]
-        marker = "q" + digits
+        marker = lead + digits
         if marker not in source and marker not in taken:
             return marker
     return None
@@ -163,6 +330,44 @@ def _unmask(root: av.TemplateBody, markers: dict[str, str]) -> None:
         for name, value in vars(element).items():
             if isinstance(value, str) and any(marker in value for marker in markers):
                 setattr(element, name, _unmasked(value, markers))
+
+
+def _literal_calls(found: list[Any], markers: dict[str, str]) -> None:
+    """Each undefined macro's call masked whole (`#` and a `q-` marker: airspeed made a
+    FallthroughHashText and a Text of them) made one LiteralCall, in every block."""
+    calls = {marker for marker in markers if marker.startswith("q-")}
+    if not calls:
+        return
+    for block in found:
+        if not isinstance(block, av.Block):
+            continue
+        children: list[Any] = []
+        rest = list(block.children)
+        while rest:
+            child = rest.pop(0)
+            following = rest[0] if rest else None
+            marker = next(
+                (
+                    m
+                    for m in calls
+                    if isinstance(following, av.Text) and following.text.startswith(m)
+                ),
+                None,
+            )
+            if (
+                type(child) is not av.FallthroughHashText
+                or marker is None
+                or following is None
+                or following.start != child.end
+            ):
+                children.append(child)
+                continue
+            rest.pop(0)
+            end = child.end + len(marker)
+            children.append(LiteralCall(child, child.start, end))
+            if end < following.end:
+                children.append(TextPiece(following, end, following.end))
+        block.children = children
 
 
 def _text_of(full: str, start: int, end: int) -> str:
@@ -277,6 +482,36 @@ class BracketedStop(av.StopDirective):  # type: ignore[misc]
         self._full_text = source.full_text()
         self.start = start
         self.end = end
+
+
+class StopWithMessage(av.StopDirective):  # type: ignore[misc]
+    """`#stop(message)` (or `#{stop}(...)`): Stop.render evaluates the message, then stops
+    (Stop.java, 1.7: lines 85-96). airspeed reads `#stop` and leaves `(...)` as text; the
+    masked source makes it a macro call, made this by `_directive_call`. `argument` is the
+    message's Value, or None for `#stop()`.
+    """
+
+    def __init__(self, source: av._Element, argument: Any) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = source.start
+        self.end = source.end
+        self.argument = argument
+
+
+class LiteralCall(av.MacroCall):  # type: ignore[misc]
+    """A call of an undefined macro that airspeed cannot read as one MacroCall
+    (`#Foreach($i in $l)`, `#{foo}($a)`): printed as written, its arguments unevaluated,
+    as RuntimeMacro prints it (1.7: RuntimeMacro.java lines 183-204, 352-354). Made by
+    `parse` from the masked call."""
+
+    def __init__(self, source: av._Element, start: int, end: int) -> None:
+        self.filename = source.filename
+        self._full_text = source.full_text()
+        self.start = start
+        self.end = end
+        self.macro_name = ""
+        self.args: list[Any] = []
 
 
 def apply(root: av.TemplateBody) -> None:
@@ -408,7 +643,7 @@ def _break_directives(children: list[Any]) -> list[Any]:
         child = children[index]
         index += 1
         if isinstance(child, av.MacroCall):
-            result.append(_break_call(child) or child)
+            result.append(_directive_call(child) or child)
             continue
         following = children[index] if index < len(children) else None
         if (
@@ -434,20 +669,36 @@ def _break_directives(children: list[Any]) -> list[Any]:
     return result
 
 
-def _break_call(call: av.MacroCall) -> BreakDirective | None:
-    """`#break(...)`, which airspeed parsed as a macro call; None for any other call.
+def _directive_call(call: av.MacroCall) -> BreakDirective | StopWithMessage | None:
+    """`#break(...)`, which airspeed parsed as a macro call, or `#stop(...)`, which `parse`
+    masked into one; None for any other call.
 
     Velocity's names are case-sensitive (`#BREAK($x)` is an unknown directive, printed).
-    More than one argument fails Break.init (1.7: Break.java lines 79-84), which runs when
-    the template is initialised: here, a template that does not load.
+    More than one argument fails Break.init or Stop.init (1.7: Break.java lines 79-84,
+    Stop.java lines 70-82), which run when the template is initialised: here, a template
+    that does not load.
     """
+    if isinstance(call, LiteralCall):
+        return None
     name = call.my_text()[1:].split("(", 1)[0].rstrip(" \t")
-    if name != "break":
+    if name.startswith("{") and name.endswith("}"):
+        name = name[1:-1]
+    if name not in ("break", "stop"):
         return None
     if len(call.args) > 1:
-        raise av.TemplateSyntaxError(call, "#break takes at most one scope argument")
+        raise av.TemplateSyntaxError(call, f"#{name} takes at most one argument")
     argument = call.args[0] if call.args else None
+    if name == "stop":
+        return StopWithMessage(call, argument)
     return BreakDirective(call, call.start, call.end, argument)
 
 
-__all__ = ["BracketedStop", "BreakDirective", "EscapedReference", "apply", "parse"]
+__all__ = [
+    "BracketedStop",
+    "BreakDirective",
+    "EscapedReference",
+    "LiteralCall",
+    "StopWithMessage",
+    "apply",
+    "parse",
+]

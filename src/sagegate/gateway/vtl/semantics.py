@@ -92,6 +92,8 @@ def _adapt_node(node: av._Element, linked: bool) -> None:
         node.evaluate_raw = _foreach_renderer(node, linked)
     elif isinstance(node, lexical.BreakDirective):
         node.evaluate_raw = _break_renderer(node)
+    elif isinstance(node, lexical.StopWithMessage) and node.argument is not None:
+        node.evaluate_raw = _stop_renderer(node.argument)
     elif isinstance(node, av.StopDirective):
         node.evaluate_raw = _stop
     elif isinstance(node, av.BinaryOperator):
@@ -271,6 +273,16 @@ class StopCommand(BaseException):
 
 def _stop(stream: Any, namespace: Any, loader: Any) -> None:
     raise StopCommand("#stop")
+
+
+def _stop_renderer(argument: Any) -> Callable[[Any, Any, Any], None]:
+    def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+        # Stop.render evaluates the message (String.valueOf of it is only logged), so its
+        # side effects happen and its errors fail the render before the template stops.
+        argument.calculate(namespace, loader)
+        raise StopCommand("#stop")
+
+    return evaluate_raw
 
 
 def break_to(scope: Any, text: str) -> NoReturn:
