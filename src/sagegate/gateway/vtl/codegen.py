@@ -234,6 +234,8 @@ class Generator:
         self.emit(f"if {value} is None:")
         self.emit(f"    {output.write}({node.when_null!r})")
         self.emit("else:")
+        if node.more:
+            self.emit(f"    {output.write}({node.more!r})")
         printed = _as_text(value) if node.literal is None else repr(node.literal)
         self.emit(f"    {output.write}({printed})")
 

@@ -34,9 +34,12 @@ from airspeed import operators as av
 
 from sagegate.gateway.vtl.tree import elements
 
-# A run of backslashes and the reference it escapes: `$`, `$!`, `${` or `$!{` and a
-# Velocity identifier's first character (a letter or '_').
-_ESCAPES = re.compile(r"\\+(?=\$!?\{?[A-Za-z_])")
+# What comes before a reference (`$`, `$!`, `${` or `$!{` and a Velocity identifier's first
+# character, a letter or '_') in its token's image: a run of backslashes, or MORE tokens
+# (Parser.jjt, 1.7: lines 697-790), a HASH `#` first or a DOLLAR `("\\")* "$"`, then DOLLARs.
+# ASTReference.getRoot (lines 870-909) counts the leading backslashes and takes everything
+# else before the last `$` as `morePrefix`: `#$foo`, `$$foo`, `#\$${foo}`.
+_ESCAPES = re.compile(r"(?:#|\\*\$)(?:\\*\$)*(?=\$!?\{?[A-Za-z_])|\\+(?=\$!?\{?[A-Za-z_])")
 # A run of backslashes, and the directive word (`<WORD>` or `<BRACKETED_WORD>`, Parser.jjt
 # 1.7 lines 1093-1095) that may follow it: `#word` or `#{word}`.
 _BACKSLASHES = re.compile(r"\\+")
@@ -427,34 +430,40 @@ class TextPiece(av.Text):  # type: ignore[misc]
 
 
 class EscapedReference(av._Element):  # type: ignore[misc]
-    """A reference with n >= 1 backslashes before it, as Velocity 1.7's ASTReference renders
-    it (getRoot counts the backslashes, render writes them).
+    """A reference with n >= 1 backslashes or MORE tokens before it in its token's image, as
+    Velocity 1.7's ASTReference renders it (getRoot counts the backslashes and takes the
+    rest before the last `$` as `morePrefix`; render writes them).
 
     The value is computed either way. n // 2 backslashes are printed first (`prefix`); then,
     for odd n (escaped), the reference's own text (`literal`) when it has a value, else a
-    backslash and that text; for even n, the value, or (null) n // 2 backslashes more: API
-    Gateway prints every null reference as Velocity prints a quiet one (`$!foo`), whose null
-    text is empty only when it is not escaped. So, with `$email` set to "foo":
-    `\\$email` -> `$email`, `\\\\$email` -> `\\foo`, `\\\\\\$email` -> `\\$email`; unset:
-    `\\$email` -> `\\$email`, `\\\\$email` -> `\\\\`.
+    backslash and that text, and no morePrefix (render's escaped branch writes none); for
+    even n, the morePrefix (`more`) and the value, or (null) n // 2 backslashes more and the
+    morePrefix: API Gateway prints every null reference as Velocity prints a quiet one
+    (`$!foo`), whose null text is empty only when it is not escaped. So, with `$email` set to
+    "foo": `\\$email` -> `$email`, `\\\\$email` -> `\\foo`, `\\\\\\$email` -> `\\$email`,
+    `#$email` -> `#foo`, `$$email` -> `$foo`, `\\$$email` -> `$email`; unset: `\\$email` ->
+    `\\$email`, `\\\\$email` -> `\\\\`, `#$email` -> `#`.
 
     `semantics.adapt` gives it its renderer; `codegen` compiles the same steps.
     """
 
-    def __init__(self, reference: av.FormalReference, backslashes: int) -> None:
+    def __init__(self, reference: av.FormalReference, head: str) -> None:
         self.filename = reference.filename
         self._full_text = reference.full_text()
-        self.start = reference.start - backslashes
+        self.start = reference.start - len(head)
         self.end = reference.end
         self.reference = reference
+        backslashes = len(head) - len(head.lstrip("\\"))
         half = "\\" * (backslashes // 2)
         self.prefix = half
+        self.more = ""
         if backslashes % 2:
             self.literal: str | None = reference.my_text()
             self.when_null = "\\" + reference.my_text()
         else:
             self.literal = None
-            self.when_null = half
+            self.more = head[backslashes:]
+            self.when_null = half + self.more
 
 
 class BreakDirective(av._Element):  # type: ignore[misc]
@@ -562,7 +571,7 @@ def _escape(block: av.Block) -> list[Any]:
         done.extend(_retexted(rest[:index]))
         if run_start > text.start:
             done.append(TextPiece(text, text.start, run_start))
-        done.append(EscapedReference(reference, reference.start - run_start))
+        done.append(EscapedReference(reference, reference.full_text()[run_start : reference.start]))
         rest = list(following.children)
         scanned = reference.end
 

@@ -182,7 +182,9 @@ def _escaped_renderer(node: lexical.EscapedReference) -> Callable[[Any, Any, Any
         if value is None:
             stream.write(node.when_null)
         else:
-            stream.write(values.to_text(value) if node.literal is None else node.literal)
+            stream.write(
+                node.more + values.to_text(value) if node.literal is None else node.literal
+            )
 
     return evaluate_raw
 
