@@ -573,3 +573,43 @@ def test_stop_with_two_messages_does_not_load() -> None:
 )
 def test_backslashes_before_a_directive_as_velocity_1_7(source: str, expected: str) -> None:
     assert render(source) == expected
+
+
+# `#foreach($foreach in ...)`: Foreach.render (1.7: lines 367-395) saves `$foreach`, puts the
+# loop's scope, then each item as `$foreach` after the counter and hasNext flag, so the body
+# sees the item. Foreach.clean puts the saved value back or removes it (lines 443-490), then
+# Directive.postRender (lines 192-224) calls getParent() on `(Scope) $foreach`: null is a
+# NullPointerException (the render fails, after "12" was written), a scope gives way to its
+# parent or what it replaced, anything else stays.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#set($foreach = 'z')#foreach($foreach in [1, 2])$foreach#end[$foreach]", "12[z]"),
+        ("#set($foreach = 'z')#foreach($foreach in [1, 2])$foreach.count#break#end$foreach", "z"),
+        ("#foreach($i in [1])#foreach($foreach in [7])$foreach#end[$foreach]#end", "7[]"),
+        (
+            "#set($foreach = 5)#foreach($i in [1])#foreach($foreach in [7])$foreach#end"
+            "[$foreach]#end",
+            "7[5]",
+        ),
+        # A null or non-iterable collection: Foreach.render returns before it saves anything.
+        ("#foreach($foreach in $nothing)x#end#foreach($foreach in 'ab')x#end[$foreach]", "[]"),
+        # The item is put after the counter: `$velocityCount` as the variable is the item.
+        ("#foreach($velocityCount in ['a', 'b'])$velocityCount#end[$velocityCount]", "ab[]"),
+    ],
+)
+def test_foreach_over_foreach_as_velocity_1_7(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#foreach($foreach in [1, 2])$foreach#end",
+        "#foreach($foreach in [])#end",
+        "#foreach($foreach in [1, 2])$foreach#stop#end",  # clean runs before the stop goes on
+    ],
+)
+def test_foreach_over_foreach_with_nothing_before_fails_the_render(source: str) -> None:
+    with pytest.raises(TemplateError, match="NullPointerException"):
+        render(source)

@@ -291,10 +291,16 @@ class Generator:
 
     def foreach(self, node: av.ForeachDirective, output: _Output) -> None:
         items = self.temp()
-        self.emit(f"{items} = _iterate({self.value(node.value.expression)})")
+        collection = self.value(node.value.expression)
+        self.emit(f"{items} = _iterate({collection})")
         self.emit(f"if len({items}) > {FOREACH_MAX_ITERATIONS}:")
         self.emit(f"    {items} = {items}[:{FOREACH_MAX_ITERATIONS}]")
-        self.emit(f"if {items}:")
+        # `#foreach($foreach ...)` (and `$velocityCount`, `$velocityHasNext`): the item is
+        # put last, and `$foreach` is settled after any walked collection, empty or not,
+        # however the loop ends (semantics.after_foreach_variable).
+        rebinds_scope = node.loop_var_name in LOOP_NAMES
+        settles = node.loop_var_name == "foreach"
+        self.emit(f"if _iterable({collection}):" if settles else f"if {items}:")
         self.depth += 1
         # $foreach and friends are only worth making when the body names them.
         names = [node.loop_var_name, *self._loop_names_read(node)]
@@ -307,9 +313,13 @@ class Generator:
         index, item, total = self.temp(), self.temp(), self.temp()
         owner = self.constant(node, "loop") if self.linked else ""
         self.emit(f"{total} = len({items})")
+        if settles:
+            self.emit("try:")
+            self.depth += 1
         self.emit(f"for {index}, {item} in enumerate({items}):")
         self.depth += 1
-        self.emit(f"{self.variable(node.loop_var_name)} = {item}")
+        if not rebinds_scope:
+            self.emit(f"{self.variable(node.loop_var_name)} = {item}")
         if static:
             for name in names[1:]:
                 member = "count" if name == "velocityCount" else "hasNext"
@@ -323,6 +333,8 @@ class Generator:
                 self.emit(f"{scope} = _Scope({index}, {total})")
             for name in names[1:]:
                 self.emit(f"{self.variable(name)} = {_scope_member(name, scope)}")
+        if rebinds_scope:
+            self.emit(f"{self.variable(node.loop_var_name)} = {item}")
         outer, self.foreach_binding = self.foreach_binding, (index, total) if static else None
         self.loop_depth += 1
         if self.linked:
@@ -345,9 +357,20 @@ class Generator:
         self.foreach_binding = outer
         self.emit("pass")
         self.depth -= 1
+        if settles:
+            self.depth -= 1
+            self.emit("finally:")
+            self.depth += 1
         # Velocity restores the loop variables after the loop.
         for name, temp in saved.items():
             self.emit(f"{self.variable(name)} = {temp}")
+        if settles:
+            foreach = self.variable("foreach")
+            previous = saved["foreach"]
+            if "foreach" in self.tracked:
+                previous = f"None if {previous} is _UNSET else {previous}"
+            self.emit(f"{foreach} = _after_foreach_variable({previous})")
+            self.depth -= 1
         self.depth -= 1
 
     def static_foreach(self, node: av.ForeachDirective) -> bool:
