@@ -474,7 +474,14 @@ def test_end_and_else_only_as_whole_words(source: str, expected: str) -> None:
     assert render(source) == expected
 
 
-@pytest.mark.parametrize("source", ["#if(true)x#endfoo", "#foreach($i in [1])x#end@"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#if(true)x#endfoo",
+        "#foreach($i in [1])x#end@",
+        "#{if}(true)x#{end}#foreach($i in 0 == 0)x#end",  # an error where nothing is masked
+    ],
+)
 def test_a_longer_word_does_not_end_a_block(source: str) -> None:
     with pytest.raises(TemplateError, match="does not parse"):
         MappingTemplate(source)

@@ -1,7 +1,7 @@
 """Velocity 1.7's lexical rules where airspeed's parser differs, applied to the parse tree.
 
 API Gateway renders mapping templates with Velocity 1.7, whose lexer (`Parser.jjt`) settles
-four things airspeed settles otherwise. `apply` rewrites a freshly parsed tree once, before
+things airspeed settles otherwise. `apply` rewrites a freshly parsed tree once, before
 `semantics.adapt`; both engines then render the same tree, so neither repeats these rules.
 
 - A directive's closing token takes the blanks and the newline after it: `)` (as in
@@ -15,9 +15,15 @@ four things airspeed settles otherwise. `apply` rewrites a freshly parsed tree o
   the start of a block are swallowed.
 - Backslashes before a reference (`\\$foo`, `\\\\${foo}`, `\\$!foo`) follow ASTReference's
   escaping, not airspeed's (see `EscapedReference`); backslashes before a `$` that starts no
-  reference are plain text.
+  reference are plain text. So do the `#` and `$`s a reference's token takes before it
+  (`#$foo`, `$$foo`: its morePrefix), which airspeed prints as text.
 - `#break` is a directive (airspeed has none: it parses `#break` as text, `#break(...)` as a
-  macro call); see `BreakDirective`.
+  macro call); see `BreakDirective`. `#stop(message)` evaluates its message
+  (`StopWithMessage`).
+
+Before airspeed parses, `parse` masks what it would read otherwise than Velocity: directive
+words in another case, longer words (`#endfoo`), `#return`, calls of undefined macros it
+cannot read (`LiteralCall`), bracketed directives (`#{if}(`, `#{foreach}(`).
 
 Velocity 1.7's grammar: https://github.com/apache/velocity-engine/blob/1.7/src/parser/Parser.jjt
 User guide, "Escaping Valid VTL References":
@@ -322,6 +328,8 @@ def _new_marker(length: int, source: str, taken: set[str], lead: str) -> str | N
 def _unmasked(text: str, markers: dict[str, str]) -> str:
     # One pass, longest marker first: `q0` (for `IF`) is a prefix of `q00` (for `END`), and
     # a restored word may hold what reads as a marker.
+    if not markers:
+        return text
     pattern = "|".join(map(re.escape, sorted(markers, key=len, reverse=True)))
     return re.sub(pattern, lambda match: markers[match.group()], text)
 
