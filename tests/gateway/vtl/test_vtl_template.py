@@ -506,6 +506,10 @@ def test_a_longer_word_does_not_end_a_block(source: str) -> None:
             "#return(1) #return #return($a $b) #return(in)x",
         ),
         ("#set($l = [])#return($l.add(1))$l", "#return($l.add(1))[]"),
+        # In a comment: no call (the comment ends at its line end or `*#`).
+        ("#set($q = 1)## #Foreach($i in\n $l) $q", " ) 1"),
+        ("#set($q = 1)#* #foo(a *# b) $q", " b) 1"),
+        ("#set($s = '#foo(a b)')$s #foo(a b)", "#foo(a b) #foo(a b)"),
         # Escaped (`\#Foreach`, no directive: ESCAPE_DIRECTIVE as typed): no call either.
         ("\\#Foreach($i in $l)", "\\#Foreach( in )"),
     ],

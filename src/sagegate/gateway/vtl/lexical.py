@@ -153,9 +153,9 @@ def parse(source: str) -> Any:
       that directive of it (the text is in a string or a comment), it is parsed again
       without that change.
     """
-    kept: set[int] = set()  # bracketed words to leave bracketed
+    kept: set[int] = set()  # offsets of calls and bracketed words to leave as they are
     while True:
-        masked, markers, unbracketed = _mask(source, kept)
+        masked, markers, unbracketed, calls = _mask(source, kept)
         template = airspeed.Template(masked)
         try:
             template.ensure_compiled()
@@ -174,22 +174,29 @@ def parse(source: str) -> Any:
                 for item in found
             )
         }
+        made = _literal_calls(found, set(calls))
+        # A call masked in a comment or a string is no call: its text must stay.
+        misread |= {start for marker, start in calls.items() if marker not in made}
         if misread:
             kept |= misread
             continue
-        for item in found:
+        for item in elements(template.root_element):
             if item._full_text is masked:
                 item._full_text = source
-        _literal_calls(found, markers)
         if markers:
             _unmask(template.root_element, markers)
         return template
 
 
-def _mask(source: str, kept: set[int]) -> tuple[str, dict[str, str], dict[int, type[Any]]]:
+def _mask(
+    source: str, kept: set[int]
+) -> tuple[str, dict[str, str], dict[int, type[Any]], dict[str, int]]:
     """`source` masked for airspeed (see `parse`); the markers (marker -> original text); the
-    offsets of the bracketed directives given unbracketed, and the node each must become."""
-    taken: dict[str, str] = {}  # original -> marker
+    offsets of the bracketed directives given unbracketed, and the node each must become;
+    the markers of the calls masked whole, and their offsets."""
+    taken: dict[str, str] = {}  # original word -> marker
+    calls: dict[str, int] = {}  # marker -> offset of a call masked whole
+    markers: dict[str, str] = {}  # marker -> original text
     unbracketed: dict[int, type[Any]] = {}
     pieces: list[str] = []
     position = 0
@@ -199,36 +206,38 @@ def _mask(source: str, kept: set[int]) -> tuple[str, dict[str, str], dict[int, t
         opening, word, closing = match.groups()
         bracketed = bool(opening and closing) and not word.startswith("@")
         word_end = match.end() if bracketed else match.end(2)
-        escaped = _backslashes_before(source, match.start()) % 2 == 1
-        call_end = None if escaped else _undefined_call_end(source, word, bracketed, word_end)
+        as_is = match.start() in kept or _backslashes_before(source, match.start()) % 2 == 1
+        call_end = None if as_is else _undefined_call_end(source, word, bracketed, word_end)
         if call_end is not None:
             text = source[match.start() + 1 : call_end]
-            marker = _marker_for(text, source, taken, "q-")
+            marker = _new_marker(len(text), source, set(markers), "q-")
             if marker is None:
                 continue
+            markers[marker] = text
+            calls[marker] = match.start()
             pieces += (source[position : match.start() + 1], marker)
             position = call_end
             continue
-        if bracketed and word in _BRACKETED and not escaped and match.start() not in kept:
+        if bracketed and word in _BRACKETED and not as_is:
             paren = _WHITESPACE_PAREN if word in ("if", "elseif") else _BLANKS_PAREN
             if paren.match(source, word_end):
                 replacement = word
                 if word == "stop":  # `#{stop}(...)` is #stop with its message: see below
-                    replacement = _marker_for(word, source, taken, "q") or word
+                    replacement = _marker_for(word, source, taken, markers) or word
                 pieces += (source[position : match.start() + 1], replacement + "  ")
                 position = word_end
                 unbracketed[match.start()] = _BRACKETED[word]
                 continue
         if _misread(word, bracketed, source, word_end):
-            marker = _marker_for(word, source, taken, "q")
+            marker = _marker_for(word, source, taken, markers)
             if marker is None:
                 continue  # no marker left: airspeed's reading stands
             pieces += (source[position : match.start(2)], marker)
             position = match.end(2)
     if not pieces:
-        return source, {}, {}
+        return source, {}, {}, {}
     pieces.append(source[position:])
-    return "".join(pieces), {marker: text for text, marker in taken.items()}, unbracketed
+    return "".join(pieces), markers, unbracketed, calls
 
 
 def _backslashes_before(source: str, index: int) -> int:
@@ -301,12 +310,16 @@ def _velocity_call_end(source: str, position: int) -> int | None:
         position = argument_end
 
 
-def _marker_for(text: str, source: str, taken: dict[str, str], lead: str) -> str | None:
-    marker = taken.get(text)
+def _marker_for(
+    word: str, source: str, taken: dict[str, str], markers: dict[str, str]
+) -> str | None:
+    """The marker for a directive word (one for all its occurrences)."""
+    marker = taken.get(word)
     if marker is None:
-        marker = _new_marker(len(text), source, set(taken.values()), lead)
+        marker = _new_marker(len(word), source, set(markers), "q")
         if marker is not None:
-            taken[text] = marker
+            taken[word] = marker
+            markers[marker] = word
     return marker
 
 
@@ -320,7 +333,9 @@ def _new_marker(length: int, source: str, taken: set[str], lead: str) -> str | N
             number, digit = divmod(number, len(_MARKER_CHARS))
             digits += _MARKER_CHARS[digit]
         marker = lead + digits
-        if marker not in source and marker not in taken:
+        # Found nowhere in the source, and neither part of another marker nor holding one:
+        # `_literal_calls` knows a call by the marker its text starts with.
+        if marker not in source and not any(marker in t or t in marker for t in taken):
             return marker
     return None
 
@@ -343,12 +358,13 @@ def _unmask(root: av.TemplateBody, markers: dict[str, str]) -> None:
                 setattr(element, name, _unmasked(value, markers))
 
 
-def _literal_calls(found: list[Any], markers: dict[str, str]) -> None:
+def _literal_calls(found: list[Any], calls: set[str]) -> set[str]:
     """Each undefined macro's call masked whole (`#` and a `q-` marker: airspeed made a
-    FallthroughHashText and a Text of them) made one LiteralCall, in every block."""
-    calls = {marker for marker in markers if marker.startswith("q-")}
+    FallthroughHashText and a Text of them) made one LiteralCall, in every block; the
+    markers so made."""
+    made: set[str] = set()
     if not calls:
-        return
+        return made
     for block in found:
         if not isinstance(block, av.Block):
             continue
@@ -357,28 +373,24 @@ def _literal_calls(found: list[Any], markers: dict[str, str]) -> None:
         while rest:
             child = rest.pop(0)
             following = rest[0] if rest else None
-            marker = next(
-                (
-                    m
-                    for m in calls
-                    if isinstance(following, av.Text) and following.text.startswith(m)
-                ),
-                None,
-            )
+            marker = None
             if (
-                type(child) is not av.FallthroughHashText
-                or marker is None
-                or following is None
-                or following.start != child.end
+                type(child) is av.FallthroughHashText
+                and isinstance(following, av.Text)
+                and following.start == child.end
             ):
+                marker = next((m for m in calls if following.text.startswith(m)), None)
+            if marker is None or following is None:
                 children.append(child)
                 continue
             rest.pop(0)
+            made.add(marker)
             end = child.end + len(marker)
             children.append(LiteralCall(child, child.start, end))
             if end < following.end:
                 children.append(TextPiece(following, end, following.end))
         block.children = children
+    return made
 
 
 def _text_of(full: str, start: int, end: int) -> str:
