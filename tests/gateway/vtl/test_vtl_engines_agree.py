@@ -241,6 +241,8 @@ def test_stop_and_case_masking_cost_nothing_where_they_are_not_used() -> None:
     stopped = source('#foreach($i in [1, 2])$i#stop#end#set($y = "a#stop")')
     assert stopped.count("return ''.join(_o0)") == 3
     assert lexical.parse("#if(true)x#end #Foo").content == "#if(true)x#end #Foo"
+    for unmasked in (BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE, "#foo($a 'b') #{x}"):
+        assert lexical.parse(unmasked).content == unmasked
     masked = lexical.parse("#IF($a)#END")
     assert masked.content != "#IF($a)#END" and masked.root_element.my_text() == "#IF($a)#END"
 
