@@ -174,6 +174,13 @@ def test_evaluation_order_and_side_effects(source: str) -> None:
         "a#{stop}b #STOP #Stop($x) #IF(true)x#END",
         "\\\\#if(true)a\\\\#else b\\#end \\#stop \\\\#foreach($i in [1])$i\\\\#end",
         "\\\\#set($a = 1)$a\\#woogie\\\\#woogie\\\\\\#stop\\\\#stop x",
+        # Bracketed directives, longer words, undefined macros' calls, #stop's message.
+        "#{if}($a)a#{elseif}(true)b#{else}c#{end}#{foreach}($i in [1])$i#{end}#{set}($a = 1)$a",
+        "#set($s = '#{set}($b = 1)')$s$b #{foo}($a) #Foreach($i in $l) #return($a) #return",
+        "#if(true)x#elsefoo #end@ #endx#end #foreach($i in [1])$i#endfoo#end",
+        "#set($l = [])a#stop($l.add(1))$l",
+        "#set($l = [])#foreach($i in [1, 2])$i#{stop}($l.add($i))#end",
+        "a#stop($input.body.substring(99)) b",
     ],
 )
 def test_edge_cases_agree(source: str) -> None:
@@ -234,5 +241,21 @@ def test_stop_and_case_masking_cost_nothing_where_they_are_not_used() -> None:
     stopped = source('#foreach($i in [1, 2])$i#stop#end#set($y = "a#stop")')
     assert stopped.count("return ''.join(_o0)") == 3
     assert lexical.parse("#if(true)x#end #Foo").content == "#if(true)x#end #Foo"
+    for unmasked in (BLOG_REQUEST_TEMPLATE, BLOG_RESPONSE_TEMPLATE, "#foo($a 'b') #{x}"):
+        assert lexical.parse(unmasked).content == unmasked
     masked = lexical.parse("#IF($a)#END")
     assert masked.content != "#IF($a)#END" and masked.root_element.my_text() == "#IF($a)#END"
+
+
+def test_bracketed_forms_and_stop_messages_compile_as_the_plain_forms() -> None:
+    # `#{foreach}(` is parsed as `#foreach  (` (lexical.parse): the same tree, the same code;
+    # a literal #stop message is evaluated to nothing, so `#stop('x')` is `#stop`.
+    def source(template: str) -> str:
+        parsed = lexical.parse(template)
+        adapt(parsed.root_element)
+        return generated_source(parsed.root_element)
+
+    plain = source("#foreach($i in [1, 2])$i#if($i == 1)#set($a = $i)#stop#end#end")
+    braced = "#{foreach}($i in [1, 2])$i#{if}($i == 1)#{set}($a = $i)#stop('x')#{end}#{end}"
+    assert source(braced) == plain
+    assert lexical.parse(braced).root_element.my_text() == braced

@@ -162,6 +162,16 @@ statements = st.recursive(
                 "#break($foreach)",
                 "#break($foreach.parent)",
                 "## note\n",
+                # lexical.parse's masks: bracketed directives, longer words, undefined
+                # macros' calls, #stop's message; MORE tokens before a reference.
+                "#{if}($b == 1)y#{elseif}($a)z#{else}n#{end}",
+                "#{set}($b = 2)",
+                "#{foreach}($i in [1, 2])$i#{end}",
+                "#endx #elsey",
+                "#foo(x $a) #Foreach($i in $list) #return($a)",
+                "#stop($list.add(9))",
+                "#{stop}($a)",
+                "#$a $$b #\\$${a} \\$$b",
             ]
         ),
     ),

@@ -287,6 +287,55 @@ def test_escaped_references_to_an_unset_variable(source: str, expected: str) -> 
     assert render(source) == expected
 
 
+# A reference's token image takes the MORE tokens before it (Parser.jjt, 1.7: HASH `#` and
+# DOLLAR `("\\")* "$"`, lines 697-790): ASTReference.getRoot counts the image's leading
+# backslashes, and what is left before the last `$` is `morePrefix` (lines 870-909), written
+# before the value or the null text, not when escaped (render, lines 380-395, 462-491).
+# [V17] test/templates/escape2.vm lines 113-118, compare/escape2.cmp lines 87-91.
+ESCAPE2_PREFIXES = r"""#set($foo1 = "C0C0C0")
+#$foo1
+\#$foo1
+#${foo1}
+\#$${foo1}
+#\$${foo1}
+"""
+
+
+def test_escape2_reference_prefixes_as_velocity_1_7() -> None:
+    assert render(ESCAPE2_PREFIXES) == "#C0C0C0\n\\#C0C0C0\n#C0C0C0\n\\#$C0C0C0\n#\\$C0C0C0\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("$$foo $${foo} $$!foo #$!{foo} $$$foo", "$bar $bar $bar #bar $$bar"),
+        ('"#$foo"', '"#bar"'),
+        ('#set($s = "a#${foo}$$foo")$s', "a#bar$bar"),
+        # Escaped (an odd run leads the image): no morePrefix, the reference's text.
+        ("\\$$foo \\\\\\$$foo", "$foo \\$foo"),
+        # An even run: half of it, the morePrefix, the value.
+        ("\\\\$$foo \\\\#$foo", "\\$bar \\\\#bar"),
+        # Not a reference after the `$`: text.
+        ("$$5 #$ $$.a #$-", "$$5 #$ $$.a #$-"),
+    ],
+)
+def test_prefixed_references_to_a_set_variable(source: str, expected: str) -> None:
+    assert render('#set($foo = "bar")' + source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # Null: the morePrefix and an empty null text (API Gateway prints a null reference as
+        # nothing), or escaped: a backslash and the reference's text.
+        ("#$foo|$${foo}|#\\$$foo", "#|$|#\\$"),
+        ("\\$$foo|\\\\$$foo", "\\$foo|\\\\$"),
+    ],
+)
+def test_prefixed_references_to_an_unset_variable(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

@@ -364,10 +364,192 @@ def test_directive_names_are_case_sensitive(source: str, expected: str) -> None:
     assert render(source) == expected
 
 
-@pytest.mark.parametrize("source", ["#If(true)x#end", "#SET($a = 1)"])
+@pytest.mark.parametrize("source", ["#If(true)x#end", "#SET($a = 1)", "#Foreach($i in [1])$i#end"])
 def test_a_case_variant_directive_leaves_its_end_or_arguments_unparsed(source: str) -> None:
     with pytest.raises(TemplateError, match="does not parse"):
         MappingTemplate(source)
+
+
+# Bracketed directives: IF_DIRECTIVE is "if" | "{if}", ELSEIF_DIRECTIVE "elseif" | "{elseif}",
+# SET_DIRECTIVE `("#set" | "#{set}") (" ")* "("` (Parser.jjt, 1.7: lines 665, 1012-1017), and
+# Directive() takes a BRACKETED_WORD as a WORD (lines 1431-1440): 1.7's
+# test/templates/curly-directive.vm and compare/curly-directive.cmp (its `#{mymacro}()` prints
+# as written here: API Gateway defines no macros).
+CURLY_DIRECTIVE_VM = r"""#*
+
+Check to see if directives with curly braces around them parse properly.
+
+*#
+
+#{if} (true)
+    this is a test
+#{elseif} (true)
+    more text
+#{else}
+    this is a test
+#end
+
+## a more realistic example
+#if(true)sometext#{else}more text#{end}and yet more
+
+### others
+#{set} ($a = 3)
+
+#{macro}(mymacro)
+    hello
+#{end}
+
+#{mymacro}()
+
+#foreach ($a in [1..3])x#{end}
+
+## Check escaped directives
+
+\#if
+\#else
+\#elseif
+\#set
+"""
+CURLY_DIRECTIVE_CMP = """
+
+    this is a test
+
+sometextand yet more
+
+
+
+#{mymacro}()
+
+xxx
+
+#if
+#else
+#elseif
+#set
+"""
+
+
+def test_bracketed_directives_as_velocity_1_7_curly_directive_vm() -> None:
+    assert render(CURLY_DIRECTIVE_VM) == CURLY_DIRECTIVE_CMP
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#{if}(true)a#{else}b#{end}", "a"),
+        ("#{if}(false)a#{elseif}(true)c#{end}", "c"),
+        ("#{foreach}($i in [1, 2])$i#{end}", "12"),
+        ("#{set}($a = 1)$a", "1"),
+        ("#foreach($i in [1, 2])$i#{break}($foreach)x#end", "1"),
+        # In a string or a comment the text stays (its word is not a directive token there).
+        ("#set($s = '#{set}($a = 1)')$s ## #{if}(", "#{set}($a = 1) "),
+        # Escaped: escapedDirective prints the bracketed word (Velocity616TestCase.java, 1.7:
+        # lines 50-51; `$i` is null, printed empty on API Gateway).
+        ("\\#{foreach}( $i in [1..3] )$i\\#{end}", "#{foreach}(  in [1..3] )#{end}"),
+    ],
+)
+def test_bracketed_directives_run(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+# A word goes on to the end of [a-zA-Z0-9_@] (Parser.jjt, 1.7: WORD, lines 1093-1094) and
+# JavaCC takes the longest token, so `#endfoo` and `#elsefoo` are the words `endfoo` and
+# `elsefoo`, not END or ELSE_DIRECTIVE (lines 1005-1025): undefined macros, printed as
+# written. `#{end}foo` is END and text.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#if(true)x#{end}foo", "xfoo"),
+        ("#if(false)x#{else}y#end", "y"),
+        (
+            "a #endfoo #elsefoo #end_x #else@ #end@x #endfoo(1) b",
+            "a #endfoo #elsefoo #end_x #else@ #end@x #endfoo(1) b",
+        ),
+        ("#if(true)x#elsefoo#end", "x#elsefoo"),
+        ("#foreach($i in [1])$i#endfoo#end", "1#endfoo"),
+        ("#if(true)#stop@x#end", "#stop@x"),
+    ],
+)
+def test_end_and_else_only_as_whole_words(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#if(true)x#endfoo",
+        "#foreach($i in [1])x#end@",
+        "#{if}(true)x#{end}#foreach($i in 0 == 0)x#end",  # an error where nothing is masked
+    ],
+)
+def test_a_longer_word_does_not_end_a_block(source: str) -> None:
+    with pytest.raises(TemplateError, match="does not parse"):
+        MappingTemplate(source)
+
+
+# An undefined macro's call: Directive() takes any DirectiveArg, a WORD too ("either schmoo
+# or a late-defined macro", Parser.jjt 1.7 lines 1499-1536; isLeftParenthesis allows line
+# ends before `(`, lines 310-333), and RuntimeMacro prints the call's tokens as written,
+# arguments unevaluated (RuntimeMacro.java lines 183-204, 352-354). Velocity 1.7 has no
+# #return (runtime/defaults/directive.properties lists foreach, include, parse, macro,
+# literal, evaluate, break, define, stop).
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#Foreach($i in $l)", "#Foreach($i in $l)"),
+        ("#Foreach($i in [1, 2])$i", "#Foreach($i in [1, 2])"),
+        ("#foo(bar baz, 'q' $x) #{foo}($a)(x)", "#foo(bar baz, 'q' $x) #{foo}($a)(x)"),
+        ("#set($a = 1)#foo\n($a)", "#foo\n($a)"),
+        ('#set($s = "#Foreach($i in $l)")$s', "#Foreach($i in $l)"),
+        (
+            "#return(1) #return #return($a $b) #return(in)x",
+            "#return(1) #return #return($a $b) #return(in)x",
+        ),
+        ("#set($l = [])#return($l.add(1))$l", "#return($l.add(1))[]"),
+        # In a comment: no call (the comment ends at its line end or `*#`).
+        ("#set($q = 1)## #Foreach($i in\n $l) $q", " ) 1"),
+        ("#set($q = 1)#* #foo(a *# b) $q", " b) 1"),
+        ("#set($s = '#foo(a b)')$s #foo(a b)", "#foo(a b) #foo(a b)"),
+        # Escaped (`\#Foreach`, no directive: ESCAPE_DIRECTIVE as typed): no call either.
+        ("\\#Foreach($i in $l)", "\\#Foreach( in )"),
+    ],
+)
+def test_undefined_macro_calls_print_as_written(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+# #stop(message): Stop.render evaluates the message before it stops (Stop.java, 1.7: lines
+# 85-93); more than one argument fails Stop.init (lines 70-80), when the template loads.
+@pytest.mark.parametrize(
+    ("source", "expected", "status"),
+    [
+        ("a#stop('why') b", "a", None),
+        ("a#stop() b", "a", None),
+        ("#set($l = [])a#stop($l.add(1)) b", "a", None),
+        (
+            "#set($context.responseOverride.status = 201)a"
+            "#stop($context.responseOverride.put('status', 400)) b",
+            "a",
+            400,
+        ),
+        ("a#{stop}($context.responseOverride.put('status', 404))b", "a", 404),
+        ("#foreach($i in [1, 2])$i#stop( $i )#end", "1", None),
+    ],
+)
+def test_stop_evaluates_its_message(source: str, expected: str, status: int | None) -> None:
+    for template in (MappingTemplate(source), MappingTemplate(source, engine="reference")):
+        result = template.render(blog_facts())
+        assert (result.output, result.response_override.status) == (expected, status)
+
+
+def test_a_failing_stop_message_fails_the_render() -> None:
+    with pytest.raises(TemplateError, match="failed to render"):
+        render("a#stop($input.body.substring(99))")
+
+
+def test_stop_with_two_messages_does_not_load() -> None:
+    with pytest.raises(TemplateError, match="does not parse"):
+        MappingTemplate("#stop('a' 'b')")
 
 
 # Backslashes before a directive: 1.7's test/templates/escape2.vm (lines 17-21, 41-57, 61-73)
@@ -402,3 +584,43 @@ def test_a_case_variant_directive_leaves_its_end_or_arguments_unparsed(source: s
 )
 def test_backslashes_before_a_directive_as_velocity_1_7(source: str, expected: str) -> None:
     assert render(source) == expected
+
+
+# `#foreach($foreach in ...)`: Foreach.render (1.7: lines 367-395) saves `$foreach`, puts the
+# loop's scope, then each item as `$foreach` after the counter and hasNext flag, so the body
+# sees the item. Foreach.clean puts the saved value back or removes it (lines 443-490), then
+# Directive.postRender (lines 192-224) calls getParent() on `(Scope) $foreach`: null is a
+# NullPointerException (the render fails, after "12" was written), a scope gives way to its
+# parent or what it replaced, anything else stays.
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("#set($foreach = 'z')#foreach($foreach in [1, 2])$foreach#end[$foreach]", "12[z]"),
+        ("#set($foreach = 'z')#foreach($foreach in [1, 2])$foreach.count#break#end$foreach", "z"),
+        ("#foreach($i in [1])#foreach($foreach in [7])$foreach#end[$foreach]#end", "7[]"),
+        (
+            "#set($foreach = 5)#foreach($i in [1])#foreach($foreach in [7])$foreach#end"
+            "[$foreach]#end",
+            "7[5]",
+        ),
+        # A null or non-iterable collection: Foreach.render returns before it saves anything.
+        ("#foreach($foreach in $nothing)x#end#foreach($foreach in 'ab')x#end[$foreach]", "[]"),
+        # The item is put after the counter: `$velocityCount` as the variable is the item.
+        ("#foreach($velocityCount in ['a', 'b'])$velocityCount#end[$velocityCount]", "ab[]"),
+    ],
+)
+def test_foreach_over_foreach_as_velocity_1_7(source: str, expected: str) -> None:
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#foreach($foreach in [1, 2])$foreach#end",
+        "#foreach($foreach in [])#end",
+        "#foreach($foreach in [1, 2])$foreach#stop#end",  # clean runs before the stop goes on
+    ],
+)
+def test_foreach_over_foreach_with_nothing_before_fails_the_render(source: str) -> None:
+    with pytest.raises(TemplateError, match="NullPointerException"):
+        render(source)

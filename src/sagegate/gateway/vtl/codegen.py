@@ -15,7 +15,7 @@ from typing import Any
 from airspeed import operators as av
 
 from sagegate.gateway.vtl.input import InputVariable
-from sagegate.gateway.vtl.lexical import BreakDirective, EscapedReference
+from sagegate.gateway.vtl.lexical import BreakDirective, EscapedReference, StopWithMessage
 from sagegate.gateway.vtl.methods import STRING_METHODS
 from sagegate.gateway.vtl.semantics import FOREACH_MAX_ITERATIONS, ForeachScope, links_scopes
 from sagegate.gateway.vtl.tree import (
@@ -189,6 +189,8 @@ class Generator:
             # #stop ends the template's execution (semantics.StopCommand): the render
             # returns what the template wrote so far, from inside any loop or string.
             assert self.root_output is not None
+            if isinstance(node, StopWithMessage) and node.argument is not None:
+                self.value(node.argument)  # evaluated for its effects (semantics._stop_renderer)
             self.emit(f"return {self.joined(self.root_output)}")
         elif isinstance(node, BreakDirective):
             self.break_directive(node)
@@ -232,6 +234,8 @@ class Generator:
         self.emit(f"if {value} is None:")
         self.emit(f"    {output.write}({node.when_null!r})")
         self.emit("else:")
+        if node.more:
+            self.emit(f"    {output.write}({node.more!r})")
         printed = _as_text(value) if node.literal is None else repr(node.literal)
         self.emit(f"    {output.write}({printed})")
 
@@ -287,10 +291,16 @@ class Generator:
 
     def foreach(self, node: av.ForeachDirective, output: _Output) -> None:
         items = self.temp()
-        self.emit(f"{items} = _iterate({self.value(node.value.expression)})")
+        collection = self.value(node.value.expression)
+        self.emit(f"{items} = _iterate({collection})")
         self.emit(f"if len({items}) > {FOREACH_MAX_ITERATIONS}:")
         self.emit(f"    {items} = {items}[:{FOREACH_MAX_ITERATIONS}]")
-        self.emit(f"if {items}:")
+        # `#foreach($foreach ...)` (and `$velocityCount`, `$velocityHasNext`): the item is
+        # put last, and `$foreach` is settled after any walked collection, empty or not,
+        # however the loop ends (semantics.after_foreach_variable).
+        rebinds_scope = node.loop_var_name in LOOP_NAMES
+        settles = node.loop_var_name == "foreach"
+        self.emit(f"if _iterable({collection}):" if settles else f"if {items}:")
         self.depth += 1
         # $foreach and friends are only worth making when the body names them.
         names = [node.loop_var_name, *self._loop_names_read(node)]
@@ -303,9 +313,13 @@ class Generator:
         index, item, total = self.temp(), self.temp(), self.temp()
         owner = self.constant(node, "loop") if self.linked else ""
         self.emit(f"{total} = len({items})")
+        if settles:
+            self.emit("try:")
+            self.depth += 1
         self.emit(f"for {index}, {item} in enumerate({items}):")
         self.depth += 1
-        self.emit(f"{self.variable(node.loop_var_name)} = {item}")
+        if not rebinds_scope:
+            self.emit(f"{self.variable(node.loop_var_name)} = {item}")
         if static:
             for name in names[1:]:
                 member = "count" if name == "velocityCount" else "hasNext"
@@ -319,6 +333,8 @@ class Generator:
                 self.emit(f"{scope} = _Scope({index}, {total})")
             for name in names[1:]:
                 self.emit(f"{self.variable(name)} = {_scope_member(name, scope)}")
+        if rebinds_scope:
+            self.emit(f"{self.variable(node.loop_var_name)} = {item}")
         outer, self.foreach_binding = self.foreach_binding, (index, total) if static else None
         self.loop_depth += 1
         if self.linked:
@@ -341,9 +357,20 @@ class Generator:
         self.foreach_binding = outer
         self.emit("pass")
         self.depth -= 1
+        if settles:
+            self.depth -= 1
+            self.emit("finally:")
+            self.depth += 1
         # Velocity restores the loop variables after the loop.
         for name, temp in saved.items():
             self.emit(f"{self.variable(name)} = {temp}")
+        if settles:
+            foreach = self.variable("foreach")
+            previous = saved["foreach"]
+            if "foreach" in self.tracked:
+                previous = f"None if {previous} is _UNSET else {previous}"
+            self.emit(f"{foreach} = _after_foreach_variable({previous})")
+            self.depth -= 1
         self.depth -= 1
 
     def static_foreach(self, node: av.ForeachDirective) -> bool:

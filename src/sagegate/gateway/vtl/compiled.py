@@ -21,6 +21,7 @@ from sagegate.gateway.vtl.semantics import (
     BreakCommand,
     ForeachScope,
     LinkedForeachScope,
+    after_foreach_variable,
     break_to,
     range_list,
 )
@@ -51,6 +52,8 @@ _HELPERS: dict[str, Any] = {
     "_LinkedScope": LinkedForeachScope,
     "_BreakCommand": BreakCommand,
     "_break_to": break_to,
+    "_iterable": values.iterable,
+    "_after_foreach_variable": after_foreach_variable,
     "_UNSET": UNSET,
     "_LISTS": (list, values.JsonArray),
 }

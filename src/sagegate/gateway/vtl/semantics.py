@@ -92,6 +92,8 @@ def _adapt_node(node: av._Element, linked: bool) -> None:
         node.evaluate_raw = _foreach_renderer(node, linked)
     elif isinstance(node, lexical.BreakDirective):
         node.evaluate_raw = _break_renderer(node)
+    elif isinstance(node, lexical.StopWithMessage) and node.argument is not None:
+        node.evaluate_raw = _stop_renderer(node.argument)
     elif isinstance(node, av.StopDirective):
         node.evaluate_raw = _stop
     elif isinstance(node, av.BinaryOperator):
@@ -180,7 +182,9 @@ def _escaped_renderer(node: lexical.EscapedReference) -> Callable[[Any, Any, Any
         if value is None:
             stream.write(node.when_null)
         else:
-            stream.write(values.to_text(value) if node.literal is None else node.literal)
+            stream.write(
+                node.more + values.to_text(value) if node.literal is None else node.literal
+            )
 
     return evaluate_raw
 
@@ -228,13 +232,15 @@ class LinkedForeachScope(ForeachScope):
     loops elsewhere pay nothing for the links.
     """
 
-    __slots__ = ("owner", "parent")
+    __slots__ = ("owner", "parent", "replaced")
     vtl_members = ForeachScope.vtl_members | {"parent", "topmost"}
 
     def __init__(self, index: int, total: int, owner: Any, previous: Any) -> None:
         super().__init__(index, total)
         self.owner = owner
         self.parent = previous if isinstance(previous, LinkedForeachScope) else None
+        # What the scope hid when that was no scope (Scope.getReplaced): not a member.
+        self.replaced = None if isinstance(previous, ForeachScope) else previous
 
     @property
     def topmost(self) -> LinkedForeachScope:
@@ -273,6 +279,16 @@ def _stop(stream: Any, namespace: Any, loader: Any) -> None:
     raise StopCommand("#stop")
 
 
+def _stop_renderer(argument: Any) -> Callable[[Any, Any, Any], None]:
+    def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
+        # Stop.render evaluates the message (String.valueOf of it is only logged), so its
+        # side effects happen and its errors fail the render before the template stops.
+        argument.calculate(namespace, loader)
+        raise StopCommand("#stop")
+
+    return evaluate_raw
+
+
 def break_to(scope: Any, text: str) -> NoReturn:
     """`#break(scope)`: stop the loop whose `$foreach` `scope` is (Break.render)."""
     if isinstance(scope, LinkedForeachScope):
@@ -282,13 +298,37 @@ def break_to(scope: Any, text: str) -> NoReturn:
 
 
 def links_scopes(root: Any) -> bool:
-    """Whether a template needs LinkedForeachScope: it breaks to a named scope, or names
-    `parent` / `topmost` (perhaps `$foreach.parent`) anywhere."""
+    """Whether a template needs LinkedForeachScope: it breaks to a named scope, names
+    `parent` / `topmost` (perhaps `$foreach.parent`) anywhere, or has a `#foreach($foreach
+    in ...)` (see `after_foreach_variable`)."""
     return any(
         (isinstance(item, lexical.BreakDirective) and item.argument is not None)
         or (isinstance(item, av.NameOrCall) and item.name in ("parent", "topmost"))
+        or (isinstance(item, av.ForeachDirective) and item.loop_var_name == "foreach")
         for item in elements(root)
     )
+
+
+def after_foreach_variable(previous: Any) -> Any:
+    """`$foreach` after a `#foreach($foreach in ...)` over a collection, given its value
+    before the loop (None: unset); raises where Velocity 1.7 fails.
+
+    Foreach.render (1.7: lines 367-395) saves the variable's value, puts the loop's scope as
+    `$foreach`, then each item as the variable, so the body sees the item. Foreach.clean
+    (lines 443-490) puts the saved value back (or removes the variable), then
+    Directive.postRender (lines 192-224) casts what `$foreach` now holds to a Scope and
+    calls getParent() on it: with nothing saved that is a NullPointerException, a render
+    error; a scope (the loop is inside another) is replaced by its parent, or what it
+    replaced, or removed; any other value stays (the ClassCastException is ignored).
+    """
+    if previous is None:
+        raise ValueError(
+            "#foreach($foreach ...): $foreach is null after the loop (Velocity 1.7's"
+            " Directive.postRender throws a NullPointerException)"
+        )
+    if isinstance(previous, LinkedForeachScope):
+        return previous.parent if previous.parent is not None else previous.replaced
+    return previous
 
 
 def _break_renderer(node: lexical.BreakDirective) -> Callable[[Any, Any, Any], None]:
@@ -313,18 +353,22 @@ _ABSENT = object()
 
 def _foreach_renderer(node: av.ForeachDirective, linked: bool) -> Callable[[Any, Any, Any], None]:
     loop_var = node.loop_var_name
+    # `#foreach($foreach ...)`, `#foreach($velocityCount ...)`: Foreach.render puts the
+    # counter, the hasNext flag, then the item (1.7: lines 392-395), so the item wins.
+    rebinds_scope = loop_var in _LOOP_NAMES
 
     def evaluate_raw(stream: Any, namespace: Any, loader: Any) -> None:
-        items = values.iterate(node.value.calculate(namespace, loader))
+        collection = node.value.calculate(namespace, loader)
+        items = values.iterate(collection)
         items = items[:FOREACH_MAX_ITERATIONS]
         total = len(items)
-        if not total:
+        if not total and not (rebinds_scope and values.iterable(collection)):
             return
         # Velocity sets the loop variables in the template's own context (a #set inside
         # the body stays visible after the loop), restoring the previous values after.
         names = (loop_var, *_LOOP_NAMES)
         saved = [dict.get(namespace, name, _ABSENT) for name in names]
-        previous = saved[1]
+        previous = None if saved[1] is _ABSENT else saved[1]
         try:
             for index, item in enumerate(items):
                 scope = (
@@ -336,6 +380,8 @@ def _foreach_renderer(node: av.ForeachDirective, linked: bool) -> Callable[[Any,
                 dict.__setitem__(namespace, "foreach", scope)
                 dict.__setitem__(namespace, "velocityCount", scope.count)
                 dict.__setitem__(namespace, "velocityHasNext", scope.hasNext)
+                if rebinds_scope:  # Foreach.render puts the item last: the body sees it
+                    dict.__setitem__(namespace, loop_var, item)
                 try:
                     node.block.evaluate(stream, namespace, loader)
                 except BreakCommand as command:
@@ -345,11 +391,17 @@ def _foreach_renderer(node: av.ForeachDirective, linked: bool) -> Callable[[Any,
                         break
                     raise
         finally:
-            for name, previous in zip(names, saved, strict=True):
-                if previous is _ABSENT:
+            for name, value in zip(names, saved, strict=True):
+                if value is _ABSENT:
                     dict.pop(namespace, name, None)
                 else:
-                    dict.__setitem__(namespace, name, previous)
+                    dict.__setitem__(namespace, name, value)
+            if loop_var == "foreach":
+                after = after_foreach_variable(previous)
+                if after is None:
+                    dict.pop(namespace, "foreach", None)
+                else:
+                    dict.__setitem__(namespace, "foreach", after)
 
     return evaluate_raw
 
@@ -361,6 +413,7 @@ __all__ = [
     "LinkedForeachScope",
     "StopCommand",
     "adapt",
+    "after_foreach_variable",
     "break_to",
     "links_scopes",
     "range_list",

@@ -290,6 +290,17 @@ def iterate(value: Any) -> list[Any]:
     return []
 
 
+def iterable(value: Any) -> bool:
+    """Whether `#foreach` walks `value` (empty or not): what `iterate` takes items from.
+    Velocity 1.7's Foreach.render returns at once, setting nothing, for anything else
+    (null, or no iterator with `directive.foreach.skip.invalid`)."""
+    if isinstance(value, list | tuple | range | dict):
+        return True
+    return not (value is None or isinstance(value, str | int | float)) and isinstance(
+        value, Iterable
+    )
+
+
 def _java_string_hash(text: str) -> int:
     result = 0
     units = text.encode("utf-16-be")
