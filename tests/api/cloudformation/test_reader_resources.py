@@ -539,6 +539,7 @@ def test_gateway_responses() -> None:
         # Another type's property of that name names nothing.
         ("AWS::SNS::Topic", {"FunctionName": "f"}, "Arn", "arn:aws:sns:eu-west-1:123456789012:X"),
         ("AWS::SNS::Topic", {}, "Arn", "arn:aws:sns:eu-west-1:123456789012:X"),
+        ("AWS::DynamoDB::Table", {}, "Arn", "arn:aws:dynamodb:eu-west-1:123456789012:X"),
         ("Custom::Thing", {}, "Arn", "arn:aws:unknown:eu-west-1:123456789012:X"),
         ("AWS::SageMaker::Endpoint", {"EndpointName": "ep"}, "EndpointName", "ep"),
         ("AWS::SageMaker::Endpoint", {}, "EndpointName", "X"),
@@ -760,4 +761,18 @@ def test_an_openapi_body_in_s3_is_not_read() -> None:
     assert str(refused.value) == (
         "t: resource Api (AWS::ApiGateway::RestApi) property BodyS3Location: an OpenAPI body in "
         "S3 is not read locally; serve the OpenAPI file itself"
+    )
+
+
+def test_a_sam_definition_uri_in_s3_is_not_read() -> None:
+    # DefinitionUri as an S3 location object (Bucket, Key), as `sam deploy` leaves it.
+    uri = {"Bucket": "b", "Key": "k"}
+    template = {"Resources": {"Sam": {"Type": "AWS::Serverless::Api", "Properties": {}}}}
+    template["Resources"]["Sam"]["Properties"]["DefinitionUri"] = uri
+    with pytest.raises(ApiError) as refused:
+        api_from_template(template, LoadOptions(), source="t")
+    assert str(refused.value) == (
+        "t: resource Sam (AWS::Serverless::Api) property DefinitionUri: an OpenAPI definition "
+        "in S3 is not read locally; point DefinitionUri at the local file, or serve the "
+        "OpenAPI file itself"
     )
