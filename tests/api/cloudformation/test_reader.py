@@ -269,3 +269,100 @@ def test_sam_implicit_apis_are_refused_with_the_reason(tmp_path: Path) -> None:
     )
     with pytest.raises(ApiError, match="SAM's implicit APIs"):
         read(tmp_path, text)
+
+
+OPENAPI = textwrap.dedent(
+    """\
+    openapi: 3.0.1
+    info: {title: from-a-file, version: '1'}
+    paths:
+      /ping:
+        get:
+          x-amazon-apigateway-integration:
+            type: mock
+            requestTemplates: {application/json: '{"statusCode": 200}'}
+            responses: {default: {statusCode: '200'}}
+    """
+)
+
+
+def test_a_sam_definition_uri_is_relative_to_the_template(tmp_path: Path) -> None:
+    # DefinitionUri is an S3 location or a local path, which `sam deploy` (as
+    # `aws cloudformation package`) uploads, reading it relative to the template:
+    # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-api.html#sam-api-definitionuri
+    (tmp_path / "stack" / "defs").mkdir(parents=True)
+    (tmp_path / "stack" / "defs" / "api.yaml").write_text(OPENAPI, encoding="utf-8")
+    text = textwrap.dedent(
+        """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Sam:
+            Type: AWS::Serverless::Api
+            Properties: {StageName: live, DefinitionUri: defs/api.yaml}
+        """
+    )
+    api = read(tmp_path, text, name="stack/template.yaml")
+    assert (api.name, api.stage.name) == ("from-a-file", "live")
+    assert [r.path for r in api.resources] == ["/", "/ping"]
+    with pytest.raises(ApiError) as refused:
+        read(tmp_path, text.replace("defs/", ""), name="stack/template.yaml")
+    assert str(refused.value) == (
+        f"{tmp_path}/stack/template.yaml: resource Sam (AWS::Serverless::Api) property "
+        f"DefinitionUri: 'api.yaml': no such file (next to the template: "
+        f"{tmp_path}/stack/api.yaml)"
+    )
+
+
+INCLUDE = textwrap.dedent(
+    """\
+    Resources:
+      Api:
+        Type: AWS::ApiGateway::RestApi
+        Properties:
+          Body:
+            Fn::Transform:
+              Name: AWS::Include
+              Parameters: {Location: defs/api.yaml}
+    """
+)
+
+
+def test_an_aws_include_is_read_relative_to_the_template(tmp_path: Path) -> None:
+    # Location is an S3 URI once packaged; before that, `aws cloudformation package` reads a
+    # local path relative to the template and uploads it:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/transform-aws-include.html
+    (tmp_path / "stack" / "defs").mkdir(parents=True)
+    snippet = tmp_path / "stack" / "defs" / "api.yaml"
+    snippet.write_text(OPENAPI, encoding="utf-8")
+    api = read(tmp_path, INCLUDE, name="stack/template.yaml")
+    assert api.name == "from-a-file"
+    assert [r.path for r in api.resources] == ["/", "/ping"]
+    # A snippet that is not JSON or YAML: the error names the include and the file.
+    snippet.write_text("paths: [unclosed", encoding="utf-8")
+    with pytest.raises(ApiError) as refused:
+        read(tmp_path, INCLUDE, name="stack/template.yaml")
+    message = str(refused.value)
+    assert message.startswith(
+        f"{tmp_path}/stack/template.yaml: resource Api (AWS::ApiGateway::RestApi) property "
+        f"Body: cannot be resolved locally: AWS::Include: {snippet}: not valid JSON or YAML: "
+    ), message
+
+
+def test_a_stage_is_chosen_by_name_among_several(tmp_path: Path) -> None:
+    # Names read from the file and given on the command line are equal, not the same object.
+    text = textwrap.dedent(
+        """\
+        Resources:
+          Api:
+            Type: AWS::ApiGateway::RestApi
+          Beta:
+            Type: AWS::ApiGateway::Stage
+            Properties: {RestApiId: !Ref Api, StageName: beta-stage, TracingEnabled: true}
+          Prod:
+            Type: AWS::ApiGateway::Stage
+            Properties: {RestApiId: !Ref Api, StageName: prod-stage}
+        """
+    )
+    wanted = "-".join(["beta", "stage"])
+    chosen = read(tmp_path, text, stage=wanted).stage
+    assert (chosen.name, chosen.tracing_enabled) == ("beta-stage", True)

@@ -97,6 +97,21 @@ def test_resources_nest_by_parent_and_methods_land_on_them() -> None:
     ]
 
 
+def test_the_methods_of_another_api_are_skipped_wherever_they_are() -> None:
+    # Two APIs in one template (served with --api): the other's methods come first here.
+    template = {
+        "Resources": {
+            "Other": api_resource(),
+            "OtherGet": method({"Fn::GetAtt": ["Other", "RootResourceId"]})
+            | {"Properties": {"RestApiId": {"Ref": "Other"}, "HttpMethod": "PUT"}},
+            "Api": api_resource(),
+            "Get": method(),
+        }
+    }
+    api = api_from_template(template, LoadOptions(api="Api"), source="t")
+    assert [(r.path, sorted(r.methods)) for r in api.resources] == [("/", ["GET"])]
+
+
 @pytest.mark.parametrize(
     ("resources", "message"),
     [
@@ -163,6 +178,16 @@ def test_resources_nest_by_parent_and_methods_land_on_them() -> None:
             {"M": method(OperationName={"Fn::Select": [0]})},
             "t.json: resource M property OperationName: malformed intrinsic function: "
             "not enough values to unpack (expected 2, got 1)",
+        ),
+        (
+            {"M": method(Integration={"Type": "MOCK", "TimeoutInMillis": [5000]})},
+            "t.json: resource M property Integration.TimeoutInMillis: [5000] is not a number "
+            "of milliseconds (>= 50)",
+        ),
+        (
+            {"M": method(Integration={"Type": "MOCK", "TimeoutInMillis": "soon"})},
+            "t.json: resource M property Integration.TimeoutInMillis: 'soon' is not a number "
+            "of milliseconds (>= 50)",
         ),
     ],
 )
@@ -491,7 +516,30 @@ def test_gateway_responses() -> None:
             "Arn",
             "arn:aws:logs:eu-west-1:123456789012:log-group:X:*",
         ),
+        # A named resource's ARN ends with its name (FunctionName, RoleName, LogGroupName),
+        # as the return values of each type's CloudFormation reference page say.
+        (
+            "AWS::Lambda::Function",
+            {"FunctionName": "rate-movie"},
+            "Arn",
+            "arn:aws:lambda:eu-west-1:123456789012:function:rate-movie",
+        ),
+        (
+            "AWS::IAM::Role",
+            {"RoleName": "invoker"},
+            "Arn",
+            "arn:aws:iam::123456789012:role/invoker",
+        ),
+        (
+            "AWS::Logs::LogGroup",
+            {"LogGroupName": "/api/access"},
+            "Arn",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/api/access:*",
+        ),
+        # Another type's property of that name names nothing.
+        ("AWS::SNS::Topic", {"FunctionName": "f"}, "Arn", "arn:aws:sns:eu-west-1:123456789012:X"),
         ("AWS::SNS::Topic", {}, "Arn", "arn:aws:sns:eu-west-1:123456789012:X"),
+        ("AWS::DynamoDB::Table", {}, "Arn", "arn:aws:dynamodb:eu-west-1:123456789012:X"),
         ("Custom::Thing", {}, "Arn", "arn:aws:unknown:eu-west-1:123456789012:X"),
         ("AWS::SageMaker::Endpoint", {"EndpointName": "ep"}, "EndpointName", "ep"),
         ("AWS::SageMaker::Endpoint", {}, "EndpointName", "X"),
@@ -666,6 +714,46 @@ def test_a_sam_api_with_an_openapi_body_and_its_stage() -> None:
     assert (plain.stage.name, plain.stage.tracing_enabled, plain.name) == ("prod", False, "named")
 
 
+def test_a_sam_apis_gateway_responses() -> None:
+    # Each of ResponseParameters' Headers, Paths and QueryStrings becomes
+    # gatewayresponse.header|path|querystring.NAME, as the SAM transform writes it:
+    # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-gatewayresponse.html
+    body = {"openapi": "3.0.1", "info": {"title": "b"}, "paths": {}}
+    responses = {
+        "DEFAULT_4XX": {
+            "StatusCode": 400,
+            "ResponseParameters": {
+                "Headers": {"Access-Control-Allow-Origin": "'*'"},
+                "Paths": {"id": "method.request.path.id"},
+                "QueryStrings": {"q": "'x'"},
+            },
+            "ResponseTemplates": {"application/json": '{"m": $context.error.messageString}'},
+        }
+    }
+    template = {
+        "Resources": {
+            "Sam": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"DefinitionBody": body, "GatewayResponses": responses},
+            }
+        }
+    }
+    response = api_from_template(template, LoadOptions(), source="t").gateway_responses[
+        "DEFAULT_4XX"
+    ]
+    assert (response.status_code, dict(response.response_parameters)) == (
+        "400",
+        {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+            "gatewayresponse.path.id": "method.request.path.id",
+            "gatewayresponse.querystring.q": "'x'",
+        },
+    )
+    assert dict(response.response_templates) == {
+        "application/json": '{"m": $context.error.messageString}'
+    }
+
+
 def test_an_openapi_body_in_s3_is_not_read() -> None:
     template = {"Resources": {"Api": api_resource(BodyS3Location={"Bucket": "b", "Key": "k"})}}
     with pytest.raises(ApiError) as refused:
@@ -673,4 +761,18 @@ def test_an_openapi_body_in_s3_is_not_read() -> None:
     assert str(refused.value) == (
         "t: resource Api (AWS::ApiGateway::RestApi) property BodyS3Location: an OpenAPI body in "
         "S3 is not read locally; serve the OpenAPI file itself"
+    )
+
+
+def test_a_sam_definition_uri_in_s3_is_not_read() -> None:
+    # DefinitionUri as an S3 location object (Bucket, Key), as `sam deploy` leaves it.
+    uri = {"Bucket": "b", "Key": "k"}
+    template = {"Resources": {"Sam": {"Type": "AWS::Serverless::Api", "Properties": {}}}}
+    template["Resources"]["Sam"]["Properties"]["DefinitionUri"] = uri
+    with pytest.raises(ApiError) as refused:
+        api_from_template(template, LoadOptions(), source="t")
+    assert str(refused.value) == (
+        "t: resource Sam (AWS::Serverless::Api) property DefinitionUri: an OpenAPI definition "
+        "in S3 is not read locally; point DefinitionUri at the local file, or serve the "
+        "OpenAPI file itself"
     )

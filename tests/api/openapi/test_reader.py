@@ -231,6 +231,32 @@ def test_validators_by_default_and_per_operation() -> None:
     assert operation(document({"/items": {"get": {}}})).request_validator is None
 
 
+def test_a_validators_flags_written_as_strings() -> None:
+    # Hand-written documents quote Booleans: "true" and "false", in any case, read as they
+    # say; anything else is refused with its JSON path.
+    def validator(body: Any, parameters: Any) -> dict[str, Any]:
+        return document(
+            {"/items": {"get": {}}},
+            **{
+                "x-amazon-apigateway-request-validators": {
+                    "v": {"validateRequestBody": body, "validateRequestParameters": parameters}
+                },
+                "x-amazon-apigateway-request-validator": "v",
+            },
+        )
+
+    for body, parameters, expected in [
+        ("TRUE", "false", (True, False)),
+        ("False", "true", (False, True)),
+    ]:
+        chosen = operation(validator(body, parameters)).request_validator
+        assert chosen is not None
+        assert (chosen.validate_request_body, chosen.validate_request_parameters) == expected
+    at = "api.json: x-amazon-apigateway-request-validators.v.validateRequestBody"
+    assert refusal(validator(1, True)) == f"{at}: 1 is not a Boolean (true or false)"
+    assert refusal(validator("yes", True)) == f"{at}: 'yes' is not a Boolean (true or false)"
+
+
 SCHEMES = {
     "sigv4": {
         "type": "apiKey",

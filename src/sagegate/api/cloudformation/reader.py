@@ -48,6 +48,18 @@ REST_API = "AWS::ApiGateway::RestApi"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 SAM_API = "AWS::Serverless::Api"
+# The property that holds an API's OpenAPI body.
+_BODY_PROPERTIES = {REST_API: "Body", SAM_API: "DefinitionBody"}
+# The property a resource is named by, which its Fn::GetAtt Arn ends with (without one,
+# CloudFormation generates the name; ours is the logical id). The return values of
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html,
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
+# and https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html
+_NAME_PROPERTIES = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+}
 
 
 def _ref(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, Any]], Any]:
@@ -105,10 +117,9 @@ def _get_att(resolver: Callable[[], Resolver]) -> Callable[[str, Mapping[str, An
         if attribute == "Arn":
             service = kind.split("::")[1].lower() if kind.count("::") == 2 else "unknown"
             name = _ref(resolver)(logical_id, resource)
-            if kind == "AWS::IAM::Role" and "RoleName" in properties:
-                name = r.text(properties["RoleName"])
-            if kind == "AWS::Lambda::Function" and "FunctionName" in properties:
-                name = r.text(properties["FunctionName"])
+            name_property = _NAME_PROPERTIES.get(kind)
+            if name_property in properties:
+                name = r.text(properties[name_property])
             if kind == "AWS::IAM::Role":
                 return f"arn:aws:iam::{r.account_id}:role/{name}"
             if kind == "AWS::Logs::LogGroup":
@@ -261,7 +272,7 @@ class _Reader:
     def read(self) -> RestApi:
         logical = self.choose_api()
         kind = self.resources[logical]["Type"]
-        body = self.prop(logical, "DefinitionBody" if kind == SAM_API else "Body")
+        body = self.prop(logical, _BODY_PROPERTIES[kind])
         if kind == SAM_API:
             self._check_sam(logical)
             if body is None:
