@@ -179,6 +179,40 @@ def test_the_methods_of_another_api_are_skipped_wherever_they_are() -> None:
             "t.json: resource M property OperationName: malformed intrinsic function: "
             "not enough values to unpack (expected 2, got 1)",
         ),
+        ({"Bad": "AWS::ApiGateway::Method"}, "t.json: resource Bad: must be a mapping"),
+        ({"Bad": {"Properties": {}}}, "t.json: resource Bad Type: missing, or not a string"),
+        (
+            {
+                "Stage": {
+                    "Type": "AWS::ApiGateway::Stage",
+                    "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "live"},
+                },
+                "Plan": {
+                    "Type": "AWS::ApiGateway::UsagePlan",
+                    "Properties": {
+                        "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": "live"}],
+                        "Throttle": {"RateLimit": [5]},
+                    },
+                },
+            },
+            "a usage plan's Throttle.RateLimit: [5] is not a number",
+        ),
+        (
+            {
+                "Stage": {
+                    "Type": "AWS::ApiGateway::Stage",
+                    "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "live"},
+                },
+                "Plan": {
+                    "Type": "AWS::ApiGateway::UsagePlan",
+                    "Properties": {
+                        "ApiStages": [{"ApiId": {"Ref": "Api"}, "Stage": "live"}],
+                        "Throttle": {"BurstLimit": "many"},
+                    },
+                },
+            },
+            "a usage plan's Throttle.BurstLimit: 'many' is not a number",
+        ),
         (
             {"M": method(Integration={"Type": "MOCK", "TimeoutInMillis": [5000]})},
             "t.json: resource M property Integration.TimeoutInMillis: [5000] is not a number "
@@ -194,7 +228,60 @@ def test_the_methods_of_another_api_are_skipped_wherever_they_are() -> None:
 def test_what_the_reader_refuses_names_the_resource_and_property(
     resources: dict[str, Any], message: str
 ) -> None:
-    assert refusal(resources) == message
+    assert refusal(resources).endswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), ("true", True), ("FALSE", False), (" True ", True)],
+)
+def test_booleans_as_cloudformation_takes_them(value: Any, expected: bool) -> None:
+    parameters = {"method.request.querystring.q": value}
+    found = read({"M": method(RequestParameters=parameters)}).resources[0].methods["GET"]
+    assert found.request_parameters == {"method.request.querystring.q": expected}
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "1", 1, "truthy"])
+def test_anything_else_is_not_a_boolean(value: Any) -> None:
+    parameters = {"method.request.querystring.q": value}
+    assert refusal({"M": method(RequestParameters=parameters)}).endswith(
+        f"{value!r} is not a Boolean (true or false)"
+    )
+
+
+def sam_api(**properties: Any) -> dict[str, Any]:
+    body = {"openapi": "3.0.1", "info": {"title": "b"}, "paths": {"/x": {"get": {}}}}
+    return {"Type": "AWS::Serverless::Api", "Properties": {"DefinitionBody": body} | properties}
+
+
+def test_sam_globals_merge_as_sam_documents() -> None:
+    # https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy-globals.html
+    # Lists are concatenated (the global items first), maps merged (the resource's keys
+    # win), and a resource's own value of another kind replaces the global one.
+    template = {
+        "Conditions": {"Yes": {"Fn::Equals": ["a", "a"]}},
+        "Globals": {
+            "Api": {
+                "BinaryMediaTypes": ["image~1png"],
+                "Variables": {"a": "global", "b": "global"},
+                "TracingEnabled": True,
+            }
+        },
+        "Resources": {
+            "Listed": sam_api(BinaryMediaTypes=["image~1gif"], Variables={"b": "own"}),
+            "Chosen": sam_api(
+                BinaryMediaTypes={"Fn::If": ["Yes", ["audio~1ogg"], ["audio~1wav"]]},
+                TracingEnabled=False,
+            ),
+        },
+    }
+    listed = api_from_template(template, LoadOptions(api="Listed"), source="t")
+    assert listed.binary_media_types == ("image/png", "image/gif")
+    assert dict(listed.stage.variables) == {"a": "global", "b": "own"}
+    assert listed.stage.tracing_enabled is True
+    chosen = api_from_template(template, LoadOptions(api="Chosen"), source="t")
+    assert chosen.binary_media_types == ("audio/ogg",)
+    assert chosen.stage.tracing_enabled is False
 
 
 def test_a_method_and_its_integration() -> None:

@@ -959,6 +959,9 @@ def _sam_merge(global_value: Any, own: Any) -> Any:
     return own
 
 
+_BOOLEANS = {"true": True, "false": False}
+
+
 def cfn_bool(value: Any, where: str) -> bool:
     """A Boolean as CloudFormation takes it: true/false, or the strings "true"/"false" in any
     case (a `Ref` to a String parameter, a quoted YAML value). Python's truth would read
@@ -969,8 +972,9 @@ def cfn_bool(value: Any, where: str) -> bool:
     """
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
+    found = _BOOLEANS.get(value.strip().lower()) if isinstance(value, str) else None
+    if found is not None:
+        return found
     raise ApiError(f"{where}: {value!r} is not a Boolean (true or false)")
 
 
