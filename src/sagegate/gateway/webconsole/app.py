@@ -47,7 +47,9 @@ log = logging.getLogger("sagegate.console")
 TICK_SECONDS = 0.25
 # The requests each worker keeps described (and publishes): the list's length.
 KEEP_REQUESTS = 100
-# The most requests described per tick: under load, the latest of each tick.
+# The most requests a tick describes: under load, the latest of each tick. Describing one
+# costs about what serving it did (~180 µs), so a tick describes only when someone looks
+# (an open page) or other workers read them; otherwise the list is described when asked for.
 DESCRIBE_PER_TICK = 32
 _STATIC = {
     "": ("index.html", "text/html; charset=utf-8"),
@@ -89,7 +91,7 @@ class WebConsole:
             name: ((files(__package__) / "static" / filename).read_bytes(), kind)
             for name, (filename, kind) in _STATIC.items()
         }
-        gateway.recent = deque(maxlen=DESCRIBE_PER_TICK)
+        gateway.recent = deque(maxlen=KEEP_REQUESTS)
         gateway.console = self
 
     # -- what the routes show ------------------------------------------------------------
@@ -103,6 +105,7 @@ class WebConsole:
 
     def requests(self) -> list[dict[str, Any]]:
         """The latest requests of every worker, newest first."""
+        self._describe()
         found = list(self.records)
         if self.run_dir is not None:
             for document in self.run_dir.gather("requests"):
@@ -180,8 +183,10 @@ class WebConsole:
                 log.exception("console timer failed")
             tick += 1
 
-    def _describe(self) -> None:
+    def _describe(self, most: int = KEEP_REQUESTS) -> None:
         recent = self.gateway.recent
+        while len(recent) > most:
+            recent.popleft()
         while recent:
             self.records.append(record(recent.popleft(), self.pid))
 
@@ -197,7 +202,8 @@ class WebConsole:
     def _tick(self, *, sample: bool) -> None:
         had = len(self.records)
         newest = self.records[-1]["id"] if self.records else None
-        self._describe()
+        if self._sockets or self.run_dir is not None:
+            self._describe(DESCRIBE_PER_TICK)
         changed = len(self.records) != had or (self.records and self.records[-1]["id"] != newest)
         if changed or sample:
             self._publish()
