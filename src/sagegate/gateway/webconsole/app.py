@@ -185,6 +185,8 @@ class WebConsole:
 
     def _describe(self, most: int = KEEP_REQUESTS) -> None:
         recent = self.gateway.recent
+        if recent is None:
+            return
         while len(recent) > most:
             recent.popleft()
         while recent:
