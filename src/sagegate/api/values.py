@@ -64,3 +64,15 @@ def text(value: Any, where: str) -> str | None:
     if isinstance(value, bool | int | float):
         return str(value).lower() if isinstance(value, bool) else str(value)
     raise ApiError(f"{where}: must be a string, not {type(value).__name__}")
+
+
+_BOOLEANS = {"true": True, "false": False}
+
+
+def boolean(value: Any) -> bool | None:
+    """A Boolean as CloudFormation and API Gateway's importer take one: true or false, or the
+    strings "true" and "false" in any case (Python's truth would read "false" as true);
+    None for anything else."""
+    if isinstance(value, bool):
+        return value
+    return _BOOLEANS.get(value.lower()) if isinstance(value, str) else None

@@ -62,17 +62,19 @@ class GatewayResponses:
         ctx.error_message = error.message
         ctx.response_type = error.response_type
         status, headers, body = render_error(error)
-        if error.front_door:
-            ctx.response = MethodResponse(status=status, headers=headers, body=body)
-            return ctx.response
-        custom = self._custom.get(error.response_type)
-        if custom is None:
-            # DEFAULT_4XX customises every 4XX type, DEFAULT_5XX every 5XX one.
-            custom = self._custom.get(f"DEFAULT_{str(error.status_code)[0]}XX")
+        # A front-door limit is refused before the API: none of its gateway responses apply.
+        custom = None if error.front_door else self._custom_for(error)
         if custom is not None:
             status, headers, body = self._customised(ctx, error, custom, status, headers, body)
         ctx.response = MethodResponse(status=status, headers=headers, body=body)
         return ctx.response
+
+    def _custom_for(self, error: GatewayError) -> _Custom | None:
+        custom = self._custom.get(error.response_type)
+        if custom is None:
+            # DEFAULT_4XX customises every 4XX type, DEFAULT_5XX every 5XX one.
+            custom = self._custom.get(f"DEFAULT_{str(error.status_code)[0]}XX")
+        return custom
 
     def _customised(
         self,

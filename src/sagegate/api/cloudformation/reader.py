@@ -42,7 +42,7 @@ from sagegate.api.model import (
     frozen,
 )
 from sagegate.api.options import LoadOptions
-from sagegate.api.values import method_request_parameters, string_map, text
+from sagegate.api.values import boolean, method_request_parameters, string_map, text
 
 REST_API = "AWS::ApiGateway::RestApi"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -959,9 +959,6 @@ def _sam_merge(global_value: Any, own: Any) -> Any:
     return own
 
 
-_BOOLEANS = {"true": True, "false": False}
-
-
 def cfn_bool(value: Any, where: str) -> bool:
     """A Boolean as CloudFormation takes it: true/false, or the strings "true"/"false" in any
     case (a `Ref` to a String parameter, a quoted YAML value). Python's truth would read
@@ -970,9 +967,7 @@ def cfn_bool(value: Any, where: str) -> bool:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
     (parameter values are strings; Boolean properties take "true" and "false").
     """
-    if isinstance(value, bool):
-        return value
-    found = _BOOLEANS.get(value.strip().lower()) if isinstance(value, str) else None
+    found = boolean(value.strip() if isinstance(value, str) else value)
     if found is not None:
         return found
     raise ApiError(f"{where}: {value!r} is not a Boolean (true or false)")

@@ -40,7 +40,7 @@ from sagegate.api.model import (
     frozen,
 )
 from sagegate.api.options import LoadOptions
-from sagegate.api.values import string_map
+from sagegate.api.values import boolean, string_map
 
 OPERATIONS = {
     "get": "GET",
@@ -101,11 +101,10 @@ class _Reader:
 
     def flag(self, value: Any, path: str) -> bool:
         """A JSON Boolean (the strings "true" and "false" read as they say)."""
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        self.fail(path, f"{value!r} is not a Boolean (true or false)")
+        found = boolean(value)
+        if found is None:
+            self.fail(path, f"{value!r} is not a Boolean (true or false)")
+        return found
 
     def deref(self, value: Any, path: str) -> Any:
         """Follow a local `$ref` ('#/components/parameters/x'), as many times as it takes."""
