@@ -269,6 +269,8 @@ SCHEMES = {
     "lambda": {"type": "apiKey", "x-amazon-apigateway-authorizer": {"type": "token"}},
     "pool": {"type": "apiKey", "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools"}},
     "pool2": {"type": "apiKey", "x-amazon-apigateway-authtype": "cognito_user_pools"},
+    # An auth type API Gateway does not know (sorting after cognito_user_pools): no authorizer.
+    "oauth": {"type": "oauth2", "x-amazon-apigateway-authtype": "oauth2"},
 }
 
 
@@ -282,6 +284,7 @@ SCHEMES = {
         ([{"lambda": []}], ("CUSTOM", False, "lambda")),
         ([{"pool": []}], ("COGNITO_USER_POOLS", False, "pool")),
         ([{"pool2": []}], ("COGNITO_USER_POOLS", False, "pool2")),
+        ([{"oauth": []}], ("NONE", False, None)),
         ([], ("NONE", False, None)),
     ],
 )
@@ -552,3 +555,63 @@ def test_the_sagegate_stage_extension() -> None:
     ]
     assert dict(gold.method_throttles) == {"/items/GET": ThrottleSettings(1.0, 5_000)}
     assert (empty.id, empty.quota, empty.api_keys, empty.throttle) == ("", None, (), None)
+
+
+def test_the_first_server_with_a_base_path_names_the_stage() -> None:
+    servers = [
+        {"url": "https://x/{basePath}", "variables": {"basePath": {"default": "first"}}},
+        {"url": "https://y/{basePath}", "variables": {"basePath": {"default": "second"}}},
+    ]
+    assert read(document(servers=servers)).stage.name == "first"
+
+
+def test_a_chain_of_references_is_followed_to_its_end() -> None:
+    # Seventeen links: references to references resolve; only a loop (or a longer chain) is
+    # refused.
+    schemas: dict[str, Any] = {"S0": {"type": "object"}}
+    for i in range(1, 17):
+        schemas[f"S{i}"] = {"$ref": f"#/components/schemas/S{i - 1}"}
+    body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/S16"}}}}
+    parameters = {"P0": {"in": "query", "name": "q"}}
+    for i in range(1, 17):
+        parameters[f"P{i}"] = {"$ref": f"#/components/parameters/P{i - 1}"}
+    doc = document(
+        {
+            "/items": {
+                "post": {
+                    "requestBody": body,
+                    "parameters": [{"$ref": "#/components/parameters/P16"}],
+                }
+            }
+        },
+        components={"schemas": schemas, "parameters": parameters},
+    )
+    assert dict(operation(doc, method="POST").request_parameters) == {
+        "method.request.querystring.q": False
+    }
+
+
+def test_only_path_parameters_are_always_required_and_unknown_locations_are_skipped() -> None:
+    doc = {
+        "swagger": "2.0",
+        "info": {"title": "t"},
+        "definitions": {"Item": {"type": "object"}},
+        "paths": {
+            "/items/{id}": {
+                "post": {
+                    "parameters": [
+                        {"in": "path", "name": "id"},
+                        {"in": "header", "name": "h"},
+                        {"in": "formData", "name": "f"},
+                        {"in": "apple", "name": "a", "schema": {"$ref": "#/definitions/Item"}},
+                    ]
+                }
+            }
+        },
+    }
+    m = operation(doc, path="/items/{id}", method="POST")
+    assert dict(m.request_parameters) == {
+        "method.request.path.id": True,
+        "method.request.header.h": False,
+    }
+    assert dict(m.request_models) == {}
