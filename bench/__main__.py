@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--streaming-iterations", type=int, default=300, help="calls for the first-part medians"
     )
+    parser.add_argument(
+        "--metrics-count", type=int, default=200_000, help="recordings per metrics figure"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
 
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics: MetricsFigures | None = None
     if not args.skip_profile:
         print("measuring metrics recording and shared limits ...", file=sys.stderr, flush=True)
-        metrics = measure_metrics()
+        metrics = measure_metrics(args.metrics_count)
     model: ModelFigures | None = None
     if not args.skip_model:
         print("measuring the default model ...", file=sys.stderr, flush=True)

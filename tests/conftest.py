@@ -26,3 +26,12 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     os.environ.setdefault("SAGEGATE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     os.environ.setdefault("SAGEGATE_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `slow` tests first, in their collected order, then the rest.
+
+    pytest-xdist hands tests out in this order; a test of half a minute handed out last keeps
+    one worker busy while the others have finished (longest first is the usual remedy).
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

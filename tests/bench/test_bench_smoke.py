@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import main
 from bench.wrk import parse_output
 from sagegate import native
@@ -27,6 +29,7 @@ Transfer/sec:      8.02MB
 """
 
 
+@pytest.mark.slow
 def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
     code = main(
         [
@@ -44,6 +47,9 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
             "--in-process-requests=64",
             "--model-pairs=2000",
             "--model-iterations=50",
+            "--streaming-parts=40",
+            "--streaming-iterations=10",
+            "--metrics-count=4000",
             f"--results-dir={tmp_path}",
         ]
     )
@@ -73,6 +79,10 @@ def test_bench_runs_every_part_at_a_tiny_size(tmp_path: Path) -> None:
         and profile["rows_us"]["authorize (SigV4 + policy)"] > 0
     )
     assert document["model"]["pairs_per_second"] > 0
+    streaming = document["streaming"]
+    assert (streaming["parts"], streaming["iterations"]) == (40, 10)
+    assert streaming["in_process_parts_per_s"] > 0 and streaming["http_parts_per_s"] > 0
+    assert streaming["model_first_part_us"] > 0 and streaming["http_first_part_us"] > 0
     metrics = document["metrics"]
     assert 0 < metrics["record_us"] < metrics["prometheus_client_us"]
     assert metrics["bucket_shared_us"] > 0 and metrics["quota_shared_us"] > 0
