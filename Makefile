@@ -93,13 +93,14 @@ unit-pure: $(VENV)/.installed-dev
 cdk-latest:
 	$(PYTHON) -m tests.cdk.latest_cdk
 
-# Two steps at a time on the machine's two cores: the installs (pip is mostly one core), then
-# lint (mypy, one core) beside the compile (mostly mypy inside mypyc, one core); the suite then
-# spreads over both with pytest-xdist.
+# Two steps at a time on the machine's two cores: the installs (pip is mostly one core); then
+# the compile (mostly mypy inside mypyc, one core) beside lint and, once lint is done, the
+# pure-Python run, which needs no compiled build; then the suite on the compiled build. The
+# test runs spread over both cores with pytest-xdist.
 test:
 	$(MAKE) --no-print-directory -j2 $(VENV)/.installed-dev cdk-latest
-	$(MAKE) --no-print-directory -j2 lint native
-	$(MAKE) --no-print-directory unit unit-pure
+	$(MAKE) --no-print-directory -j2 native lint unit-pure
+	$(MAKE) --no-print-directory unit
 
 # Mutation testing of the modules where fidelity lives (not part of `test`; ~N min):
 # docs/TESTING.md. Pure Python always: the compiled build would run the unmutated sources.
