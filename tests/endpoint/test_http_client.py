@@ -420,22 +420,31 @@ def test_a_silent_server_times_out_and_the_connection_is_discarded(
     run: Callable[..., Any],
 ) -> None:
     async def main() -> None:
-        gone = asyncio.Event()
+        received, gone = asyncio.Event(), asyncio.Event()
 
         async def silent_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             if server.connections == 1:
                 await read_request(reader)
+                received.set()
                 await reader.read()  # until the client gives up
                 gone.set()
                 return
             await echo_forever(reader, writer)
 
+        async def expire_once_received(deadline: asyncio.Timeout) -> None:
+            # The caller's deadline passes while the server holds the request unanswered (a
+            # fixed 0.1 s could pass before the request was even sent, on a loaded machine).
+            await received.wait()
+            deadline.reschedule(asyncio.get_running_loop().time())
+
         server = RawServer(silent_first)
         async with server as url:
             client = HttpClient(url)
             with pytest.raises(TimeoutError):
-                async with asyncio.timeout(0.1):
+                async with asyncio.timeout(None) as deadline:
+                    expiry = asyncio.ensure_future(expire_once_received(deadline))
                     await client.request("POST", "/", b"x", {})
+            await expiry
             await asyncio.wait_for(gone.wait(), 5)  # the client closed it
             assert (await client.request("POST", "/", b"y", {})).body == b"y"
             await client.close()
