@@ -44,7 +44,8 @@ class UnsupportedMediaTypeError(ValueError):
     status_code: ClassVar[int] = 415
 
 
-@dataclass(frozen=True)
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, init=False)
 class Batch:
     """Decoded instances: parallel lists of MovieLens user and movie ids.
 
@@ -57,13 +58,25 @@ class Batch:
     items: list[int]
     content_type: str
 
+    def __init__(self, users: list[int], items: list[int], content_type: str) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "content_type", content_type)
 
-@dataclass(frozen=True)
+
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, init=False)
 class Scored:
     """Predicted ratings for a batch, and the content type the batch came in."""
 
     ratings: npt.NDArray[np.float32]
     content_type: str
+
+    def __init__(self, ratings: npt.NDArray[np.float32], content_type: str) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "ratings", ratings)
+        object.__setattr__(self, "content_type", content_type)
 
 
 def media_type(header: str | None) -> str:
