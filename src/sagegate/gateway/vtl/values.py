@@ -278,12 +278,13 @@ def modulo(left: Any, right: Any) -> Any:
 
 def iterate(value: Any) -> list[Any]:
     """What `#foreach` walks: a Map's values (as Velocity does), a collection's items."""
-    # The concrete classes before the Iterable ABC, whose check costs ~1 µs a loop.
-    if isinstance(value, list | tuple | range):
+    # The concrete classes before the Iterable ABC, whose check costs ~1 µs a loop. Tuples of
+    # classes, not `list | tuple | range`: a union is a new object made at every call.
+    if isinstance(value, (list, tuple, range)):
         return list(value)
     if isinstance(value, dict):
         return list(value.values())
-    if value is None or isinstance(value, str | int | float):
+    if value is None or isinstance(value, (str, int, float)):
         return []
     if isinstance(value, Iterable):
         return list(value)
