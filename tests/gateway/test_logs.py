@@ -276,6 +276,7 @@ _VALUES = [
     "cr\rx",
     "\x00\x1f\x7f",
     "\u2028\u2029",
+    "nbsp\xa0zwsp\u200b",  # not printable, yet nothing to escape
     "é ünï 日本",
     "%41{x}%s",
     "tab\there",

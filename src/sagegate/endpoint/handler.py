@@ -72,7 +72,8 @@ class InferenceError(Exception):
         self.__cause__ = cause
 
 
-@dataclass(frozen=True, slots=True)
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, slots=True, init=False)
 class HandlerResult:
     """A successful answer of the script: its body, or for a streamed answer its first part
     (empty when the stream has none) and `rest`, the parts still to come."""
@@ -81,6 +82,19 @@ class HandlerResult:
     content_type: str
     custom_attributes: str | None
     rest: PartStream | None = None
+
+    def __init__(
+        self,
+        body: bytes,
+        content_type: str,
+        custom_attributes: str | None,
+        rest: PartStream | None = None,
+    ) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "content_type", content_type)
+        object.__setattr__(self, "custom_attributes", custom_attributes)
+        object.__setattr__(self, "rest", rest)
 
     def joined(self) -> HandlerResult:
         """The whole answer in `body` (InvokeEndpoint's): the rest of a stream, read and joined."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, slots=True, init=False)
 class InvocationResponse:
     """What the SageMaker Runtime answers: status, headers (in order) and body.
 
@@ -16,6 +17,12 @@ class InvocationResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "body", body)
 
     def header(self, name: str) -> str | None:
         """The first header called `name` (case-insensitive), or None."""

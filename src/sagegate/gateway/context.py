@@ -3,6 +3,10 @@
 The names follow what each stage of API Gateway produces: the method request (as received),
 the route match, the caller, the integration request, the endpoint response, and the
 method response that goes back to the client.
+
+The classes made for every request write their own `__init__` (`init=False`): mypyc compiles
+the methods written in the source, while the ones the dataclass decorator generates run as
+interpreted Python (see docs/ARCHITECTURE.md, "The compiled build").
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sagegate.sigv4 import Identity
 from sagegate.sigv4.canonical import unquote_cached
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class MethodRequest:
     """The request as the client sent it."""
 
@@ -33,6 +37,28 @@ class MethodRequest:
     protocol: str = "HTTP/1.1"
     _header_map: dict[str, str] | None = None
     _query: dict[str, list[str]] | None = None
+
+    def __init__(
+        self,
+        http_method: str,
+        raw_path: str,
+        query_string: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        protocol: str = "HTTP/1.1",
+        _header_map: dict[str, str] | None = None,
+        _query: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.http_method = http_method
+        self.raw_path = raw_path
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
+        self.source_ip = source_ip
+        self.protocol = protocol
+        self._header_map = _header_map
+        self._query = _query
 
     @property
     def path(self) -> str:
@@ -90,7 +116,7 @@ def parse_query(query_string: str) -> dict[str, list[str]]:
     return result
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Caller:
     """Who called: what $context.identity shows."""
 
@@ -98,8 +124,18 @@ class Caller:
     api_key: str | None = None
     api_key_id: str | None = None
 
+    def __init__(
+        self,
+        identity: Identity | None = None,
+        api_key: str | None = None,
+        api_key_id: str | None = None,
+    ) -> None:
+        self.identity = identity
+        self.api_key = api_key
+        self.api_key_id = api_key_id
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class IntegrationRequest:
     """What the gateway sends to the integration (the SageMaker Runtime, a URL, a mock)."""
 
@@ -111,8 +147,22 @@ class IntegrationRequest:
     http_method: str = "POST"
     query: list[tuple[str, str]] = field(default_factory=list)
 
+    def __init__(
+        self,
+        body: bytes,
+        headers: dict[str, str],
+        uri: str = "",
+        http_method: str = "POST",
+        query: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.body = body
+        self.headers = headers
+        self.uri = uri
+        self.http_method = http_method
+        self.query = [] if query is None else query
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class MethodResponse:
     """What goes back to the client."""
 
@@ -120,10 +170,19 @@ class MethodResponse:
     headers: list[tuple[bytes, bytes]]
     body: bytes
 
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class Invocation:
-    """The context of one request as it moves through the chain."""
+    """The context of one request as it moves through the chain.
+
+    Made with what the request starts with (the fields up to `stage_variables`); every
+    later field starts at its default and is written by the step that produces it.
+    """
 
     request: MethodRequest
     request_id: str
@@ -167,6 +226,51 @@ class Invocation:
     error_type: str | None = None
     error_message: str | None = None
     response_type: str | None = None
+
+    def __init__(
+        self,
+        request: MethodRequest,
+        request_id: str,
+        extended_request_id: str,
+        request_time_epoch_ms: int,
+        trace: TraceIds,
+        api_id: str,
+        account_id: str,
+        region: str,
+        stage_variables: dict[str, str] | None = None,
+    ) -> None:
+        self.request = request
+        self.request_id = request_id
+        self.extended_request_id = extended_request_id
+        self.request_time_epoch_ms = request_time_epoch_ms
+        self.trace = trace
+        self.api_id = api_id
+        self.account_id = account_id
+        self.region = region
+        self.stage_variables = stage_variables
+        self.started_at = 0.0
+        self.stage = ""
+        self.resource_path = ""
+        self.path_params = {}
+        self.metrics = None
+        self.caller = Caller()
+        self.template_context = None
+        self.selected_template = None
+        self.response_template = None
+        self.integration = None
+        self.endpoint_response = None
+        self.integration_latency_ms = None
+        self.integration_started_at = 0.0
+        self.integration_seconds = -1.0
+        self.integration_error = None
+        self.response = None
+        self.response_latency_ms = None
+        self.response_seconds = 0.0
+        self.part_listener = None
+        self.access_log_line = None
+        self.error_type = None
+        self.error_message = None
+        self.response_type = None
 
     def integrated(self, started: float) -> None:
         """Record the integration's span: it started at `started` and has just answered."""

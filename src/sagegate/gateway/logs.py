@@ -89,8 +89,9 @@ class AccessLogFormat:
 
     The function reads every variable (inlined expressions, or a call for an `extra` getter),
     turns a missing value into '-', and formats the line with one f-string. Escaping is
-    checked once over all values together; only a line with a value that needs it escapes
-    value by value (`_json_text`/`_line_text`, the rules of every line).
+    checked once over all values together, by a quick test that never misses a value needing
+    it; only a line it flags escapes value by value (`_json_text`/`_line_text`, the rules of
+    every line).
     `render(ctx)` gives one log line (without the newline).
     """
 
@@ -100,7 +101,6 @@ class AccessLogFormat:
         escape_json = source.lstrip().startswith("{")
         namespace: dict[str, object] = {
             "_request_time_of_second": _request_time_of_second,
-            "_needs_json_escape": _NEEDS_JSON_ESCAPE.search,
             "_text": _json_text if escape_json else _line_text,
         }
         body: list[str] = []
@@ -123,8 +123,12 @@ class AccessLogFormat:
         line.append(repr(source[position:]))
         if names:
             values = "f'" + "".join(f"{{{name}}}" for name in names) + "'"
+            # For JSON, every character the escape pattern finds is a quote, a backslash or
+            # not printable (controls, U+2028, U+2029): a line without those needs no
+            # escaping, and `_json_text` applies the pattern itself to a flagged line's values
+            # (measured: searching with the pattern was ~11k instructions of a ~460k request).
             check = (
-                f"_needs_json_escape({values})"
+                f"not (_all := {values}).isprintable() or '\"' in _all or '\\\\' in _all"
                 if escape_json
                 else f"'\\n' in (_all := {values}) or '\\r' in _all"
             )

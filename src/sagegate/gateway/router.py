@@ -91,7 +91,9 @@ def _find(node: _Node[T], segments: list[str], params: dict[str, str]) -> _Node[
     """The resource for `segments` below `node`; fills `params` on the way."""
     if not segments:
         return node if node.methods is not None else None
-    segment = unquote(segments[0])
+    segment = segments[0]
+    if "%" in segment:  # unquote gives any other segment back as it is, after a Python call
+        segment = unquote(segment)
     child = node.literals.get(segment)
     if child is not None:
         found = _find(child, segments[1:], params)

@@ -90,8 +90,7 @@ def canonical_pairs(raw_pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Canonical pairs sorted by name, then value, joined as `n=v&...`."""
-    # "=".join of each (name, value): no Python frame per pair (measured: 0.85 -> 0.72 µs for 6).
-    return "&".join(map("=".join, sorted(pairs)))
+    return "&".join([f"{name}={value}" for name, value in sorted(pairs)])
 
 
 def trim_value(value: str) -> str:

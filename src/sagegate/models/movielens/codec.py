@@ -15,7 +15,7 @@ or Accept we cannot speak is 415.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,10 @@ SUPPORTED = (JSON, JSONLINES)
 # A request may ask for at most this many ratings; SageMaker's 6 MiB body limit allows ~200,000
 # instances, far more than a REST call needs, and a bounded batch keeps latency bounded.
 MAX_INSTANCES = 50_000
-_ID_LIMIT = 2**62  # ids beyond int64's comfortable range cannot be MovieLens ids
+# Ids beyond int64's comfortable range cannot be MovieLens ids. The bound is 2**62 - 1, the
+# largest int the compiled build keeps unboxed: comparing with it is a machine comparison
+# (2**62 itself would be an object, and each -2**62 a new one).
+_MAX_ID: Final = 2**62 - 1
 
 _SIDES = {"in0": "user id", "in1": "movie id"}
 
@@ -44,7 +47,8 @@ class UnsupportedMediaTypeError(ValueError):
     status_code: ClassVar[int] = 415
 
 
-@dataclass(frozen=True)
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, init=False)
 class Batch:
     """Decoded instances: parallel lists of MovieLens user and movie ids.
 
@@ -57,13 +61,25 @@ class Batch:
     items: list[int]
     content_type: str
 
+    def __init__(self, users: list[int], items: list[int], content_type: str) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "users", users)
+        object.__setattr__(self, "items", items)
+        object.__setattr__(self, "content_type", content_type)
 
-@dataclass(frozen=True)
+
+# Its own __init__ (init=False): mypyc compiles it, the generated one would run interpreted.
+@dataclass(frozen=True, init=False)
 class Scored:
     """Predicted ratings for a batch, and the content type the batch came in."""
 
     ratings: npt.NDArray[np.float32]
     content_type: str
+
+    def __init__(self, ratings: npt.NDArray[np.float32], content_type: str) -> None:
+        # Frozen: set as the generated __init__ does.
+        object.__setattr__(self, "ratings", ratings)
+        object.__setattr__(self, "content_type", content_type)
 
 
 def media_type(header: str | None) -> str:
@@ -80,10 +96,10 @@ def _id(instance: object, side: str, label: str, index: int) -> int:
     if type(value) is list and len(value) == 1:
         item = value[0]
         if type(item) is int:
-            return item if -_ID_LIMIT < item < _ID_LIMIT else -1
+            return item if -_MAX_ID <= item <= _MAX_ID else -1
         if type(item) is str and item.isascii() and item.isdigit():
             number = int(item)
-            return number if number < _ID_LIMIT else -1
+            return number if number <= _MAX_ID else -1
     if value is None:
         raise InvalidInputError(f"{label}[{index}].{side} is missing")
     raise InvalidInputError(
