@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from sagegate.cli import cli
 from tests.gateway.hardening.support import ALICE, botocore_headers, echo_spec_data
+from tests.gateway.two_workers import send_until_both_served
 from tests.metrics.emf_support import namespace_of, read_lines, samples, total
 from tests.servers import free_port, run_sagegate
 
@@ -111,20 +112,15 @@ def test_two_workers_each_write_their_own_lines_and_flush_at_sigterm(tmp_path: P
     argv += ["--access-log", str(tmp_path / "access.log")]
     with run_sagegate(*argv, env=_env()) as server:
         server.stderr.until(lambda line: line.startswith("sagegate: ready at "), deadline_s=120)
-        # Whichever worker accepts first takes a connection, so one may take a whole round
-        # on a loaded machine: rounds go on (bounded) until both have served.
-        sent = 0
-        served_by: set[int] = set()
-        deadline = time.monotonic() + 60
-        while len(served_by) < 2 and sent < 400 and time.monotonic() < deadline:
-            assert [_get(base, f"/v1/echo/w{sent + i}") for i in range(40)] == [200] * 40
-            sent += 40
-            settle = time.monotonic() + 1
-            while len(served_by) < 2 and time.monotonic() < settle:
-                listed = requests.get(f"{base}/_sagegate/api/requests", timeout=10).json()
-                served_by = {item["worker"] for item in listed}
-                time.sleep(0.2)
-        assert len(served_by) == 2, f"both workers served requests (sent {sent})"
+        statuses = send_until_both_served(
+            base,
+            lambda numbers: [_get(base, f"/v1/echo/w{i}") for i in numbers],
+            round_size=40,
+            at_least=40,
+            at_most=400,
+        )
+        sent = len(statuses)
+        assert statuses == [200] * sent
         assert not emf.exists() or emf.read_text() == ""
         server.process.send_signal(15)
         assert server.process.wait(timeout=60) == 0

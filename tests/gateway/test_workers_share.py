@@ -16,13 +16,12 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.gateway.hardening.support import echo_spec_data
+from tests.gateway.two_workers import send_until_both_served
 from tests.servers import free_port
 
 KEY = "workers-share-key-0123456789"
 QUOTA = 30
 SENT = 60
-ROUND = 20
-MAX_SENT = 600
 
 
 def _requests_total(base: str) -> float:
@@ -88,28 +87,14 @@ def test_one_quota_and_one_metrics_total_across_two_workers(tmp_path: Path) -> N
             answer = requests.get(f"{base}/v1/echo/w{word}", headers={"x-api-key": KEY}, timeout=30)
             return answer.status_code
 
-        def workers_seen() -> int:
-            listed = requests.get(f"{base}/_sagegate/api/requests", timeout=10).json()
-            return len({item["worker"] for item in listed})
-
-        # The kernel hands each new connection to whichever worker accepts first, so on a
-        # loaded machine one worker may take a whole round; rounds go on (bounded) until
-        # both have served, since a total from one worker would prove nothing shared.
-        statuses: list[int] = []
-        seen = 0
-        deadline = time.monotonic() + 60
         with ThreadPoolExecutor(max_workers=8) as pool:
-            while len(statuses) < MAX_SENT and time.monotonic() < deadline:
-                statuses += pool.map(get, range(len(statuses), len(statuses) + ROUND))
-                if len(statuses) < SENT:
-                    continue
-                # Other workers publish their requests on a short timer.
-                settle = time.monotonic() + 1
-                while (seen := workers_seen()) < 2 and time.monotonic() < settle:
-                    time.sleep(0.1)
-                if seen == 2:
-                    break
-        assert seen == 2, f"both workers served requests (sent {len(statuses)})"
+            statuses = send_until_both_served(
+                base,
+                lambda numbers: list(pool.map(get, numbers)),
+                round_size=20,
+                at_least=SENT,
+                at_most=600,
+            )
         assert statuses.count(200) == QUOTA
         assert statuses.count(429) == len(statuses) - QUOTA
         # Workers publish their figures on a short timer: the total is exact once they have.
